@@ -1,0 +1,53 @@
+# embedkit course: `make lab` to learn, `make test` to check everything.
+# Every target bootstraps .venv on first use, so a fresh clone needs nothing by hand.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+# One deterministic environment for tests, notebook regeneration and benchmarks.
+export PYTHONHASHSEED := 0
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+# `make lab NO_BROWSER=1` on a server: prints the URL instead of opening a browser.
+LAB_FLAGS := $(if $(NO_BROWSER),--no-browser,)
+NOTEBOOK_DIRS := notebooks solutions exercises
+
+.PHONY: setup lab test unit notebooks bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[course]"
+	$(PY) -m ipykernel install --user --name embedkit --display-name "Python (embedkit)"
+	touch $(STAMP)
+
+lab: setup
+	$(VENV)/bin/jupyter lab $(LAB_FLAGS) --ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
+
+# Unit tests, exercise-checker tests, and nbval over every notebook folder.
+test: setup
+	$(PY) -m pytest -n 2 --dist loadfile --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg tests $(NOTEBOOK_DIRS)
+
+# Unit tests only (fast loop while developing the package).
+unit: setup
+	$(PY) -m pytest -q tests
+
+# Re-execute notebooks/ and solutions/ in place; exercises/ are stored without outputs.
+notebooks: setup
+	$(PY) tools/run_notebooks.py notebooks solutions
+	$(PY) tools/run_notebooks.py --clear exercises
+
+bench: setup
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

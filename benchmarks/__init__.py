@@ -1,0 +1,1 @@
+"""embedkit vs faiss / gensim / hnswlib, measured side by side (``make bench``)."""

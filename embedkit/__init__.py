@@ -1,0 +1,21 @@
+"""embedkit: embeddings and vector search from first principles.
+
+The companion package of the embedkit course. One module per concept (see the README's
+course map); the public names below are a contract that notebooks, tests and benchmarks
+rely on (COURSE.md, "The public API").
+"""
+__version__ = "0.1.0"
+
+# -- vectors and similarity (notebook 01) --------------------------------------------
+from .similarity import cosine, dot, hamming, l1, l2, normalize, pairwise, top_k
+
+# -- word embeddings (notebooks 02-04) ------------------------------------------------
+
+# -- search I: exact search, k-means, IVF, scalar/binary quantization (notebooks 11-13)
+
+import types as _types
+
+__all__ = sorted(
+    name for name, value in globals().items()
+    if not name.startswith("_") and not isinstance(value, _types.ModuleType)
+)

@@ -1,0 +1,10 @@
+"""embedkit.datasets: the one place that knows where the course's data lives.
+
+Everything is offline: text corpora and word-similarity benchmarks come from packages
+installed by the setup step (and gensim's own test data); vector sets for the search
+lessons are generated from a seed.
+"""
+
+# -- text corpora and word benchmarks (notebooks 02-07) ---------------------------------
+
+# -- vector sets for the search lessons (notebooks 11-16) -------------------------------

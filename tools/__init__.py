@@ -1,0 +1,1 @@
+"""Maintenance scripts for the course (notebook regeneration); not part of embedkit."""
