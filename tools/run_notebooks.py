@@ -8,6 +8,11 @@ Running it twice changes no byte: execution uses nbclient with timing and widget
 off, in the fixed environment of ``tools/notebook_env.py``; notebook metadata is reduced
 to the kernelspec and language name; widget model ids (random UUIDs) are renumbered.
 Each notebook runs with its own folder as the working directory, as in JupyterLab.
+
+Timing cells are the one exception to "outputs come from this run": a cell marked
+``# NBVAL_IGNORE_OUTPUT`` prints wall-clock figures that differ on every run, so when its
+source is unchanged it keeps its stored output (it is still executed, and its asserts
+still run). ``--refresh-timings`` re-records those outputs too.
 """
 from __future__ import annotations
 
@@ -53,9 +58,19 @@ def normalise(nb, *, clear: bool) -> None:
             out.get("metadata", {}).pop("execution", None)
 
 
-def run(path: Path, *, clear: bool, timeout: int) -> float:
+IGNORE_MARKER = "# NBVAL_IGNORE_OUTPUT"
+
+
+def _is_timing_cell(cell) -> bool:
+    return cell.cell_type == "code" and any(
+        line.strip() == IGNORE_MARKER for line in cell.source.splitlines())
+
+
+def run(path: Path, *, clear: bool, timeout: int, refresh_timings: bool = False) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
+    kept = {} if refresh_timings else {
+        c.source: c.outputs for c in nb.cells if _is_timing_cell(c) and c.outputs}
     if not clear:
         for cell in nb.cells:  # drop stale outputs first so nothing survives a failed cell
             if cell.cell_type == "code":
@@ -69,6 +84,9 @@ def run(path: Path, *, clear: bool, timeout: int) -> float:
             store_widget_state=False,
         )
         client.execute()
+        for cell in nb.cells:
+            if _is_timing_cell(cell) and cell.source in kept:
+                cell.outputs = kept[cell.source]
     normalise(nb, clear=clear)
     nbformat.validate(nb)
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
@@ -81,13 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="+", help="notebooks or folders of notebooks")
     parser.add_argument("--clear", action="store_true", help="strip outputs instead of executing")
     parser.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
+    parser.add_argument("--refresh-timings", action="store_true",
+                        help="also re-record the outputs of unchanged # NBVAL_IGNORE_OUTPUT cells")
     args = parser.parse_args(argv)
     os.environ.update(NOTEBOOK_ENV)
     paths: list[Path] = []
     for p in map(Path, args.paths):
         paths += sorted(p.glob("*.ipynb")) if p.is_dir() else [p]
     for path in paths:
-        seconds = run(path, clear=args.clear, timeout=args.timeout)
+        seconds = run(path, clear=args.clear, timeout=args.timeout, refresh_timings=args.refresh_timings)
         verb = "cleared" if args.clear else f"executed in {seconds:5.1f} s"
         print(f"{path}: {verb}")
     return 0
