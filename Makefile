@@ -14,7 +14,8 @@ export OPENBLAS_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 # `make lab NO_BROWSER=1` on a server: prints the URL instead of opening a browser.
-LAB_FLAGS := $(if $(NO_BROWSER),--no-browser,)
+# Containers often run as root, which Jupyter refuses without --allow-root.
+LAB_FLAGS := $(if $(NO_BROWSER),--no-browser,) $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOK_DIRS := notebooks solutions exercises
 
 .PHONY: setup lab test unit notebooks bench clean
