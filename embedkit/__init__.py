@@ -12,6 +12,13 @@ from .similarity import cosine, dot, hamming, l1, l2, normalize, pairwise, top_k
 # -- word embeddings (notebooks 02-04) ------------------------------------------------
 
 # -- search I: exact search, k-means, IVF, scalar/binary quantization (notebooks 11-13)
+from .binary_quantization import BinaryIndex, BinaryQuantizer, hamming_distances
+from .flat import FlatIndex
+from .index_base import NotTrainedError
+from .ivf import IVFIndex
+from .kmeans import balanced_kmeans, kmeans, kmeans_plusplus
+from .metrics import mrr, ndcg_at_k, recall_at_k
+from .scalar_quantization import ScalarQuantizer, SQIndex
 
 import types as _types
 

@@ -193,30 +193,40 @@ def top_k(queries, vectors, k: int, metric: str = "cosine") -> tuple[np.ndarray,
     X = as_matrix(vectors, "vectors", dtype=dtype)
     check_same_dim(Q, X, "queries", "vectors")
     k = check_k(k, X.shape[0], what="vectors")
+    if metric == "cosine":  # normalise both sides once, then it is an inner product
+        scores, ids = _blocked_top_k(_normalize_rows(Q), _normalize_rows(X), k, "dot")
+        return np.clip(scores, -1.0, 1.0, out=scores), ids
+    return _blocked_top_k(Q, X, k, metric)
+
+
+def _blocked_top_k(Q: np.ndarray, X: np.ndarray, k: int, metric: str,
+                   X_sq: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``top_k`` on validated inputs, in query blocks of bounded memory.
+
+    Shared with ``FlatIndex``, which caches ``X_sq`` (the squared norms of the rows of
+    ``X``) at add time. ``metric`` is any name of ``METRICS`` except ``"cosine"``
+    (normalise the rows and pass ``"dot"``).
+    """
     largest = metric in _SIMILARITIES
-    cosine_input = metric == "cosine"
-    if cosine_input:  # normalise the database once, not once per query block
-        Q, X, metric = _normalize_rows(Q), _normalize_rows(X), "dot"
     scores = np.empty((Q.shape[0], k), dtype=np.float32)
     ids = np.empty((Q.shape[0], k), dtype=np.int64)
     rows = max(1, _BLOCK_ELEMENTS // X.shape[0])
-    if metric in ("l2", "sqeuclidean"):
-        # Rank by |x|^2 - 2 q.x: it differs from |q - x|^2 by |q|^2, constant per query,
-        # so the full distance (and the sqrt) is only needed for the k winners.
+    euclidean = metric in ("l2", "sqeuclidean")
+    if euclidean and X_sq is None:
         X_sq = (X * X).sum(1)
     for i in range(0, Q.shape[0], rows):
         q = Q[i:i + rows]
-        if metric in ("l2", "sqeuclidean"):
-            key = q @ X.T
+        if euclidean:
+            # Rank by |x|^2 - 2 q.x: it differs from |q - x|^2 by |q|^2, constant per query,
+            # so the full distance (and the sqrt) is only needed for the k winners.
+            key = q @ X.T  # (b, n): the O(b n d) part
             key *= -2.0
             key += X_sq
             best, idx = _select_top_k(key, k, largest=False)
-            best = np.maximum(best + (q * q).sum(1)[:, None], 0.0)
+            best = np.maximum(best + (q * q).sum(1)[:, None], 0.0)  # cancellation: clip at 0
             scores[i:i + rows] = np.sqrt(best) if metric == "l2" else best
             ids[i:i + rows] = idx
-            continue
-        block = _scores(q, X, metric).astype(np.float32, copy=False)
-        if cosine_input:
-            np.clip(block, -1.0, 1.0, out=block)
-        scores[i:i + rows], ids[i:i + rows] = _select_top_k(block, k, largest)
+        else:
+            block = _scores(q, X, metric).astype(np.float32, copy=False)
+            scores[i:i + rows], ids[i:i + rows] = _select_top_k(block, k, largest)
     return scores, ids

@@ -50,6 +50,7 @@ def normalise(nb, *, clear: bool) -> None:
             cell.outputs = []
             cell.execution_count = None
             continue
+        cell.outputs = _merge_streams(cell.outputs)
         for out in cell.outputs:
             data = out.get("data", {})
             if WIDGET_MIME in data:
@@ -64,6 +65,22 @@ IGNORE_MARKER = "# NBVAL_IGNORE_OUTPUT"
 def _is_timing_cell(cell) -> bool:
     return cell.cell_type == "code" and any(
         line.strip() == IGNORE_MARKER for line in cell.source.splitlines())
+
+
+def _merge_streams(outputs):
+    """Join consecutive pieces of the same stream.
+
+    A busy kernel may flush one print in several messages; nbval joins them before
+    comparing, and joining them here keeps the stored file identical between runs.
+    """
+    merged = []
+    for out in outputs:
+        if (out.output_type == "stream" and merged and merged[-1].output_type == "stream"
+                and merged[-1].name == out.name):
+            merged[-1].text += out.text
+        else:
+            merged.append(out)
+    return merged
 
 
 def run(path: Path, *, clear: bool, timeout: int, refresh_timings: bool = False) -> float:

@@ -8,3 +8,4 @@ lessons are generated from a seed.
 # -- text corpora and word benchmarks (notebooks 02-07) ---------------------------------
 
 # -- vector sets for the search lessons (notebooks 11-16) -------------------------------
+from .vectors import SearchData, gaussian_mixture, make_search_data
