@@ -20,6 +20,11 @@ from .kmeans import balanced_kmeans, kmeans, kmeans_plusplus
 from .metrics import mrr, ndcg_at_k, recall_at_k
 from .scalar_quantization import ScalarQuantizer, SQIndex
 
+# -- search III: LSH, random projection trees, HNSW (notebooks 15-16)
+from .hnsw import HNSWIndex
+from .lsh import LSHIndex
+from .rptree import RPForestIndex
+
 import types as _types
 
 __all__ = sorted(
