@@ -30,6 +30,11 @@ from .hnsw import HNSWIndex
 from .lsh import LSHIndex
 from .rptree import RPForestIndex
 
+# -- search II: product quantization (notebook 14)
+from .opq import OPQ
+from .pq import ProductQuantizer
+from .pq_index import IVFPQIndex, PQIndex
+
 import types as _types
 
 __all__ = sorted(
