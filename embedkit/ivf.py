@@ -27,13 +27,42 @@ from .index_base import Index
 from .kmeans import kmeans
 from .similarity import _BLOCK_ELEMENTS, _select_top_k
 
-__all__ = ["IVFIndex"]
+__all__ = ["IVFIndex", "InvertedListsMixin"]
 
 # Largest g*m*d of one per-list product; below about 2**19 OpenBLAS runs sgemm on one thread.
 _SMALL_GEMM = 1 << 19
 
 
-class IVFIndex(Index):
+class InvertedListsMixin:
+    """What every inverted-file index shares: the ``nprobe`` knob and list introspection.
+
+    Expects ``nlist``, ``_nprobe``, ``_centroids`` (``(nlist, d)`` or None before
+    training) and ``_offsets`` (list j holds stored rows ``offsets[j]:offsets[j+1]``).
+    Used by ``IVFIndex`` and ``IVFPQIndex``.
+    """
+
+    @property
+    def nprobe(self) -> int:
+        """How many inverted lists each query scans (``1 .. nlist``)."""
+        return self._nprobe
+
+    @nprobe.setter
+    def nprobe(self, value) -> None:
+        self._nprobe = check_int(value, "nprobe", minimum=1, maximum=self.nlist)
+
+    @property
+    def centroids(self) -> np.ndarray:
+        """``(nlist, d)`` float32 coarse centroids (after ``train``)."""
+        self._check_trained("reading centroids")
+        return self._centroids.copy()
+
+    @property
+    def list_sizes(self) -> np.ndarray:
+        """``(nlist,)`` int64: how many vectors each inverted list holds."""
+        return np.diff(self._offsets)
+
+
+class IVFIndex(InvertedListsMixin, Index):
     """Inverted-file index with exact (float32) scoring inside the probed lists.
 
     Args:
@@ -82,28 +111,8 @@ class IVFIndex(Index):
 
     # -- knobs and introspection ------------------------------------------------------
     @property
-    def nprobe(self) -> int:
-        """How many inverted lists each query scans (``1 .. nlist``)."""
-        return self._nprobe
-
-    @nprobe.setter
-    def nprobe(self, value) -> None:
-        self._nprobe = check_int(value, "nprobe", minimum=1, maximum=self.nlist)
-
-    @property
     def is_trained(self) -> bool:
         return self._centroids is not None
-
-    @property
-    def centroids(self) -> np.ndarray:
-        """``(nlist, d)`` float32 coarse centroids (after ``train``)."""
-        self._check_trained("reading centroids")
-        return self._centroids.copy()
-
-    @property
-    def list_sizes(self) -> np.ndarray:
-        """``(nlist,)`` int64: how many vectors each inverted list holds."""
-        return np.diff(self._offsets)
 
     @property
     def code_size(self) -> int:

@@ -34,6 +34,7 @@ import scipy.sparse
 
 from ._validation import as_generator, as_matrix, check_choice, check_int
 from .index_base import Index
+from .ivf import InvertedListsMixin
 from .kmeans import kmeans
 from .opq import OPQ
 from .pq import (ProductQuantizer, _adc_table, _QUERY_BLOCK, adc_top_k, sdc_query_tables)
@@ -277,7 +278,7 @@ def _pq_scan(pq: ProductQuantizer, q: np.ndarray, codes: np.ndarray, k: int, lar
     return D, I
 
 
-class IVFPQIndex(_RerankMixin, Index):
+class IVFPQIndex(_RerankMixin, InvertedListsMixin, Index):
     """Inverted lists of product-quantized residuals (faiss ``IndexIVFPQ``, ``by_residual``).
 
     Args:
@@ -333,15 +334,6 @@ class IVFPQIndex(_RerankMixin, Index):
 
     # -- knobs and introspection ------------------------------------------------------
     @property
-    def nprobe(self) -> int:
-        """How many inverted lists each query scans (``1 .. nlist``)."""
-        return self._nprobe
-
-    @nprobe.setter
-    def nprobe(self, value) -> None:
-        self._nprobe = check_int(value, "nprobe", minimum=1, maximum=self.nlist)
-
-    @property
     def m(self) -> int:
         return self.pq.m
 
@@ -352,17 +344,6 @@ class IVFPQIndex(_RerankMixin, Index):
     @property
     def is_trained(self) -> bool:
         return self._centroids is not None and self.pq.codebooks_ is not None
-
-    @property
-    def centroids(self) -> np.ndarray:
-        """``(nlist, d)`` float32 coarse centroids (after ``train``)."""
-        self._check_trained("reading centroids")
-        return self._centroids.copy()
-
-    @property
-    def list_sizes(self) -> np.ndarray:
-        """``(nlist,)`` int64: how many vectors each inverted list holds."""
-        return np.diff(self._offsets)
 
     @property
     def _uses_norm_terms(self) -> bool:
