@@ -18,7 +18,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 LAB_FLAGS := $(if $(NO_BROWSER),--no-browser,) $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOK_DIRS := notebooks solutions exercises
 
-.PHONY: setup lab test unit notebooks bench clean
+.PHONY: setup lab test unit notebooks bench cheatsheet clean
 
 setup: $(STAMP)
 
@@ -52,6 +52,10 @@ notebooks: setup
 
 bench: setup
 	$(PY) -m benchmarks
+
+# Every lesson's Key takeaways (cells tagged `takeaway`) on one page: build/cheatsheet.html
+cheatsheet: setup
+	$(PY) tools/build_cheatsheet.py --out build/cheatsheet.html
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -16,6 +16,9 @@ from .vocab import Vocabulary
 from .word2vec import TrainingLog, train_word2vec
 from .word_vectors import EvaluationResult, WordVectors
 
+# -- neural training loop shared by notebooks 08-10
+from .training import TrainingHistory, fit, get_device, seeded
+
 # -- search I: exact search, k-means, IVF, scalar/binary quantization (notebooks 11-13)
 from .binary_quantization import BinaryIndex, BinaryQuantizer, hamming_distances
 from .flat import FlatIndex

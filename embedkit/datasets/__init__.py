@@ -18,3 +18,12 @@ from .text import (
 
 # -- vector sets for the search lessons (notebooks 11-16) -------------------------------
 from .vectors import SearchData, gaussian_mixture, make_search_data
+
+# -- real pretrained models shipped in installed packages (notebooks 07-10, 17) --------
+from .pretrained import (
+    PretrainedUnavailable,
+    PretrainedSentenceEncoder,
+    load_pretrained_glove,
+    load_sentence_encoder,
+    pretrained_available,
+)

@@ -1,0 +1,74 @@
+"""embedkit.course (the notebooks as data) and the links between notebooks."""
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from embedkit import course
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = course.lesson_notebooks()
+
+
+def test_heading_anchor_follows_jupyterlab():
+    assert course.heading_anchor("6. Filtering by metadata") == "6.-Filtering-by-metadata"
+    assert course.heading_anchor("4. The `top_k` function") == "4.-The-top_k-function"
+    assert course.heading_anchor("A **bold** [link](x.ipynb)") == "A-bold-link"
+    assert course.heading_anchor("14 · PQ") == "14-·-PQ"
+
+
+def test_section_links_handle_parentheses_and_skip_urls():
+    md = ("[a](01_x.ipynb#3.-Cosine) [b](#cos(A,-C)-is-1) [c](https://x.org/#y) "
+          "[d](02_y.ipynb) [e](03_z.ipynb#7.4-Lipstick-(G-&-G,-2019))")
+    assert course.section_links(md) == [("01_x.ipynb", "3.-Cosine"), ("", "cos(A,-C)-is-1"),
+                                        ("03_z.ipynb", "7.4-Lipstick-(G-&-G,-2019)")]
+
+
+def test_parsing_a_small_notebook(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# 42 · Title\n\n## 1. First `part`"),
+        nbformat.v4.new_code_cell("# not a heading"),
+        nbformat.v4.new_markdown_cell("## Key takeaways\n\n- one\n- two"),
+        nbformat.v4.new_markdown_cell(
+            "## Interview questions\n\n1. **Why?**\n2. **How, on two\n   lines?**\n\n"
+            "<details>\n<summary>Answers</summary>\n\n1. Because.\n2. Like this,\n   and this.\n\n</details>"),
+    ])
+    nb.cells[2].metadata["tags"] = ["takeaway"]
+    path = tmp_path / "42_title.ipynb"
+    nbformat.write(nb, path)
+    assert course.headings(path) == [(1, "42 · Title", "42-·-Title"), (2, "1. First `part`", "1.-First-part"),
+                                     (2, "Key takeaways", "Key-takeaways"),
+                                     (2, "Interview questions", "Interview-questions")]
+    assert course.notebook_title(path) == "42 · Title"
+    assert course.takeaways(path) == "- one\n- two"
+    qs = course.interview_questions(path)
+    assert [(q.number, q.question, q.answer) for q in qs] == [
+        (1, "Why?", "Because."), (2, "How, on two lines?", "Like this,\nand this.")]
+
+
+@pytest.mark.parametrize("path", LESSONS[1:], ids=lambda p: p.stem)
+def test_every_lesson_has_answered_interview_questions(path):
+    qs = course.interview_questions(path)
+    assert 3 <= len(qs) <= 8, f"{path.name}: {len(qs)} interview questions"
+    assert all(q.answer for q in qs), f"{path.name}: a question without an answer"
+
+
+NOTEBOOK_DIRS = ["notebooks", "solutions", "exercises"]
+ALL = [p for d in NOTEBOOK_DIRS for p in sorted((ROOT / d).glob("*.ipynb"))]
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_links_to_notebook_sections_resolve(path):
+    """Every markdown link `file.ipynb#anchor` (or `#anchor`) lands on a real heading."""
+    anchors_of = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "markdown":
+            continue
+        for target, anchor in course.section_links(cell.source):
+            target_path = (path.parent / target).resolve() if target else path
+            assert target_path.exists(), f"{path.name}: link to missing {target}"
+            if target_path not in anchors_of:
+                anchors_of[target_path] = {a for _, _, a in course.headings(target_path)}
+            assert anchor in anchors_of[target_path], (
+                f"{path.name}: no heading with anchor #{anchor} in {target_path.name}")
