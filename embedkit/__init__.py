@@ -16,6 +16,14 @@ from .vocab import Vocabulary
 from .word2vec import TrainingLog, train_word2vec
 from .word_vectors import EvaluationResult, WordVectors
 
+# -- word embeddings II: GloVe, subwords (notebooks 05-06)
+from .glove import train_glove
+from .subword import SubwordVectors, char_ngrams, train_subword
+
+# -- evaluation and bias (notebook 07)
+from .alignment import align, procrustes
+from .bias import gender_direction, hard_debias, project, weat_effect_size, weat_test
+
 # -- neural training loop shared by notebooks 08-10
 from .training import TrainingHistory, fit, get_device, seeded
 

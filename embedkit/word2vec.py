@@ -127,6 +127,16 @@ class _Trainer:
         self.sign = torch.ones(n_out, device=dev)
         self.sign[1:] = -1.0
 
+    def gather_inputs(self, ctx):
+        """``(M * C, d)`` input vectors of the ids ``ctx: (M, C)`` (a hook: the subword
+        model of :mod:`embedkit.subword` composes them from character n-grams)."""
+        M, C = ctx.shape
+        return self.torch.index_select(self.W_in, 0, ctx.view(-1), out=self.U[:M * C])
+
+    def scatter_inputs(self, ctx, dU):
+        """Add the updates ``dU: (M * C, d)`` to the input rows of ``ctx: (M, C)``."""
+        self.W_in.index_add_(0, ctx.view(-1), dU)
+
     def step(self, ctx, out, out_weight, lr: float, with_loss: bool):
         """One batch: ``ctx: (M, C)`` context ids (pad where none), ``out: (M, 1 + K)``
         the centre then its noise words, ``out_weight: (M, 1 + K)`` 0 for skipped noise.
@@ -136,7 +146,7 @@ class _Trainer:
         torch = self.torch
         M, C = ctx.shape
         K1, d = out.shape[1], self.W_in.shape[1]
-        U = torch.index_select(self.W_in, 0, ctx.view(-1), out=self.U[:M * C]).view(M, C, d)
+        U = self.gather_inputs(ctx).view(M, C, d)
         V = torch.index_select(self.W_out, 0, out.view(-1), out=self.V[:M * K1]).view(M, K1, d)
         valid = (ctx != self.pad).to(U.dtype)                                # (M, C)
         if self.sg:
@@ -164,7 +174,7 @@ class _Trainer:
             # cbow_mean=1 as in gensim: every context word receives the whole gradient of h.
             dU = torch.bmm(G, V).expand(M, C, d) * valid[:, :, None]
             dV = torch.bmm(G.transpose(1, 2), h, out=self.dV[:M * K1].view(M, K1, d))
-        self.W_in.index_add_(0, ctx.view(-1), dU.reshape(M * C, d))
+        self.scatter_inputs(ctx, dU.reshape(M * C, d))
         self.W_out.index_add_(0, out.view(-1), dV.view(M * K1, d))
         return loss, n_pairs
 
@@ -225,6 +235,96 @@ def _safe_batch_size(requested: int, vocab: Vocabulary, keep_prob, noise, window
     p_noise = np.bincount(noise, minlength=len(vocab)).max() / len(noise)
     per_centre = max((window + 1) * p_context, K * p_noise)
     return int(max(1, min(requested, len(vocab), 1.0 / (alpha * per_centre))))
+
+
+def _encode(sentences, min_count: int, sample: float):
+    """Vocabulary, encoded corpus and the two sampling tables (shared with the subword model).
+
+    Returns ``(vocab, ids, offsets, sentence_of, keep_prob, noise)``: see
+    :meth:`Vocabulary.encode_sentences`, ``sentence_of: (n,)`` the sentence of each token,
+    :meth:`Vocabulary.keep_probabilities` and :meth:`Vocabulary.noise_table`.
+    """
+    if not _is_corpus(sentences) and iter(sentences) is sentences:
+        sentences = list(sentences)  # a one-shot generator: we need two passes
+    vocab = Vocabulary.from_sentences(sentences, min_count=min_count)
+    ids, offsets = vocab.encode_sentences(sentences)
+    lengths = np.diff(offsets)
+    if not np.any(lengths >= 2):
+        raise ValueError("sentences has no two in-vocabulary words in one sentence: "
+                         "nothing to train on (more text, or a lower min_count?)")
+    sentence_of = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+    keep_prob = vocab.keep_probabilities(sample)
+    noise = vocab.noise_table(size=max(1_000_000, 20 * len(vocab)))
+    return vocab, ids, offsets, sentence_of, keep_prob, noise
+
+
+def _run_sgns(ids, offsets, sentence_of, keep_prob, noise, make_trainer, *, V: int,
+              window: int, K: int, epochs: int, alpha: float, min_alpha: float,
+              batch_size: int, workers: int, rng, device, progress: bool, desc: str) -> TrainingLog:
+    """The training loop shared by word2vec and the subword model (:mod:`embedkit.subword`).
+
+    Cuts the encoded corpus (``ids``, ``offsets``) into chunks, prepares each chunk's
+    batches (:func:`_prepare`) and feeds them to ``make_trainer()`` (one trainer per
+    worker thread), with the learning rate decaying linearly over all epochs. Returns the
+    :class:`TrainingLog` (without ``seconds`` and ``words``, which the caller fills in).
+    """
+    import torch
+    from tqdm.auto import tqdm
+
+    total_words = len(ids) * epochs
+    jobs = [(a, b) for _ in range(epochs) for a, b in _chunks(offsets, 100_000)]
+    log = TrainingLog()
+    state = {"next": 0, "done": 0, "batches": 0}
+    lock = threading.Lock()
+
+    bar = tqdm(total=total_words, unit="word", unit_scale=True, disable=not progress, desc=desc)
+
+    def work(rng: np.random.Generator) -> None:
+        trainer = make_trainer()
+        while True:
+            with lock:
+                if state["next"] == len(jobs):
+                    return
+                a, b = jobs[state["next"]]
+                state["next"] += 1
+                start_words = state["done"]
+            blocks = _prepare(ids[a:b], sentence_of[a:b], rng, keep_prob, noise, window, K, V)
+            n_centres = sum(len(blk[0]) for blk in blocks)
+            loss_sum, loss_pairs, pairs, seen = 0.0, 0, 0, 0
+            lr = max(min_alpha, alpha - (alpha - min_alpha) * start_words / total_words)
+            for block in blocks:
+                t_ctx, t_out, t_w = (torch.from_numpy(x).to(device) for x in block)
+                for s in range(0, len(t_ctx), batch_size):
+                    # Linear decay over all words of all epochs, as word2vec.c and gensim.
+                    frac = (start_words + (b - a) * (seen + s) / n_centres) / total_words
+                    lr = max(min_alpha, alpha - (alpha - min_alpha) * frac)
+                    with_loss = state["batches"] % 8 == 0   # the loss is for plotting: sample it
+                    state["batches"] += 1
+                    sl = slice(s, s + batch_size)
+                    loss, n = trainer.step(t_ctx[sl], t_out[sl], t_w[sl], lr, with_loss)
+                    pairs += n
+                    if with_loss:
+                        loss_sum, loss_pairs = loss_sum + loss, loss_pairs + n
+                seen += len(t_ctx)
+            with lock:
+                state["done"] += b - a
+                log.progress.append(state["done"] / total_words)
+                log.loss.append(loss_sum / loss_pairs if loss_pairs else float("nan"))
+                log.learning_rate.append(lr)
+                log.pairs += pairs
+                bar.update(b - a)
+                bar.set_postfix(loss=f"{log.loss[-1]:.3f}", refresh=False)
+
+    if workers == 1:
+        work(rng)
+    else:
+        threads = [threading.Thread(target=work, args=(r,)) for r in rng.spawn(workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    bar.close()
+    return log
 
 
 def train_word2vec(
@@ -293,79 +393,19 @@ def train_word2vec(
     device = _resolve_device(device)
 
     start_time = time.perf_counter()
-    if not _is_corpus(sentences) and iter(sentences) is sentences:
-        sentences = list(sentences)  # a one-shot generator: we need two passes
-    vocab = Vocabulary.from_sentences(sentences, min_count=min_count)
-    ids, offsets = vocab.encode_sentences(sentences)
-    lengths = np.diff(offsets)
-    if not np.any(lengths >= 2):
-        raise ValueError("sentences has no two in-vocabulary words in one sentence: "
-                         "nothing to train on (more text, or a lower min_count?)")
-    sentence_of = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
-    keep_prob = vocab.keep_probabilities(sample)
-    noise = vocab.noise_table(size=max(1_000_000, 20 * len(vocab)))
+    vocab, ids, offsets, sentence_of, keep_prob, noise = _encode(sentences, min_count, sample)
 
     V, K = len(vocab), negative
     batch_size = _safe_batch_size(batch_size, vocab, keep_prob, noise, window, K, alpha)
     init = (rng.random((V, dim), dtype=np.float32) - 0.5) / dim
     W_in = torch.from_numpy(np.vstack([init, np.zeros((1, dim), np.float32)])).to(device)
     W_out = torch.zeros(V, dim, device=device)
+    log = _run_sgns(ids, offsets, sentence_of, keep_prob, noise,
+                    lambda: _Trainer(W_in, W_out, bool(sg), batch_size, 2 * window, 1 + K),
+                    V=V, window=window, K=K, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
+                    batch_size=batch_size, workers=workers, rng=rng, device=device,
+                    progress=progress, desc=f"word2vec {'skip-gram' if sg else 'CBOW'}")
     total_words = len(ids) * epochs
-    jobs = [(a, b) for _ in range(epochs) for a, b in _chunks(offsets, 100_000)]
-    log = TrainingLog()
-    state = {"next": 0, "done": 0, "batches": 0}
-    lock = threading.Lock()
-
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=total_words, unit="word", unit_scale=True, disable=not progress,
-               desc=f"word2vec {'skip-gram' if sg else 'CBOW'}")
-
-    def work(rng: np.random.Generator) -> None:
-        trainer = _Trainer(W_in, W_out, bool(sg), batch_size, 2 * window, 1 + K)
-        while True:
-            with lock:
-                if state["next"] == len(jobs):
-                    return
-                a, b = jobs[state["next"]]
-                state["next"] += 1
-                start_words = state["done"]
-            blocks = _prepare(ids[a:b], sentence_of[a:b], rng, keep_prob, noise, window, K, V)
-            n_centres = sum(len(blk[0]) for blk in blocks)
-            loss_sum, loss_pairs, pairs, seen = 0.0, 0, 0, 0
-            lr = max(min_alpha, alpha - (alpha - min_alpha) * start_words / total_words)
-            for block in blocks:
-                t_ctx, t_out, t_w = (torch.from_numpy(x).to(device) for x in block)
-                for s in range(0, len(t_ctx), batch_size):
-                    # Linear decay over all words of all epochs, as word2vec.c and gensim.
-                    frac = (start_words + (b - a) * (seen + s) / n_centres) / total_words
-                    lr = max(min_alpha, alpha - (alpha - min_alpha) * frac)
-                    with_loss = state["batches"] % 8 == 0   # the loss is for plotting: sample it
-                    state["batches"] += 1
-                    sl = slice(s, s + batch_size)
-                    loss, n = trainer.step(t_ctx[sl], t_out[sl], t_w[sl], lr, with_loss)
-                    pairs += n
-                    if with_loss:
-                        loss_sum, loss_pairs = loss_sum + loss, loss_pairs + n
-                seen += len(t_ctx)
-            with lock:
-                state["done"] += b - a
-                log.progress.append(state["done"] / total_words)
-                log.loss.append(loss_sum / loss_pairs if loss_pairs else float("nan"))
-                log.learning_rate.append(lr)
-                log.pairs += pairs
-                bar.update(b - a)
-                bar.set_postfix(loss=f"{log.loss[-1]:.3f}", refresh=False)
-
-    if workers == 1:
-        work(rng)
-    else:
-        threads = [threading.Thread(target=work, args=(r,)) for r in rng.spawn(workers)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    bar.close()
     log.words = total_words
     log.seconds = time.perf_counter() - start_time
     wv = WordVectors(vocab.words, W_in[:V].cpu().numpy(), counts=vocab.counts)

@@ -22,10 +22,13 @@ from typing import Sequence
 
 import numpy as np
 
-from ._validation import as_matrix, as_vector, check_choice, check_int
+from ._validation import as_matrix, as_vector, check_choice, check_int, check_number
 from .similarity import _normalize_rows
 
 __all__ = ["WordVectors", "EvaluationResult"]
+
+# gensim's epsilon in most_similar_cosmul (Levy & Goldberg used 0.001; see most_similar_cosmul).
+COSMUL_EPSILON = 1e-6
 
 
 class EvaluationResult(float):
@@ -165,6 +168,45 @@ class WordVectors:
         query, rows = self._query(positive, negative)
         return self.similar_by_vector(query, topn=topn, restrict_vocab=restrict_vocab, exclude=rows)
 
+    def most_similar_cosmul(self, positive=None, negative=None, topn: int = 10,
+                            restrict_vocab: int | None = None,
+                            epsilon: float = COSMUL_EPSILON) -> list[tuple[str, float]]:
+        """The ``topn`` words ranked by **3CosMul** (Levy & Goldberg, 2014), gensim's
+        ``most_similar_cosmul``:
+
+        ``score(x) = prod_{p in positive} s(x, p) / (prod_{n in negative} s(x, n) + epsilon)``
+
+        with ``s = (1 + cos) / 2``, each cosine shifted into ``[0, 1]`` so that the
+        product and the ratio behave (a negative cosine would flip signs). For an analogy
+        ``a : b :: c : ?`` call it with ``positive=[b, c], negative=[a]``. Multiplying
+        instead of adding means one very large similarity cannot dominate the others.
+        The query words are never returned. ``epsilon`` only guards against division by
+        zero: gensim uses 1e-6 (the default here, so results equal gensim's), the paper
+        0.001; with the shift to ``[0, 1]`` the two rank almost always identically.
+
+        Returns:
+            ``[(word, score), ...]``, best first (scores are not cosines).
+        """
+        positive = [positive] if isinstance(positive, str) else list(positive or [])
+        negative = [negative] if isinstance(negative, str) else list(negative or [])
+        if not positive:
+            raise ValueError("most_similar_cosmul needs at least one word in positive "
+                             f"(got positive={positive!r}, negative={negative!r})")
+        topn = check_int(topn, "topn", minimum=1)
+        epsilon = check_number(epsilon, "epsilon", minimum=0.0, strict_minimum=True)
+        n = self._restrict(restrict_vocab)
+        pos = [self.get_index(w) for w in positive]
+        neg = [self.get_index(w) for w in negative]
+        scores = _cosmul_scores(self.unit_vectors[:n], self.unit_vectors[pos], self.unit_vectors[neg], epsilon)
+        exclude = [i for i in set(pos + neg) if i < n]
+        scores[exclude] = -np.inf
+        k = min(topn, n - len(exclude))
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.lexsort((top, -scores[top]))]
+        return [(self.words[i], float(scores[i])) for i in top]
+
     def similar_by_vector(self, vector, topn: int = 10, restrict_vocab: int | None = None,
                           exclude: Sequence[int] = ()) -> list[tuple[str, float]]:
         """The ``topn`` words with the highest cosine to ``vector: (d,)``."""
@@ -226,10 +268,11 @@ class WordVectors:
                            method: str = "3cosadd", batch_size: int = 256) -> EvaluationResult:
         """Accuracy on analogy questions "a : b :: c : d" (default: the Google set).
 
-        For each question, the answer is the word ``x`` (never a, b or c) maximising
-        ``cos(x, b) - cos(x, a) + cos(x, c)`` (3CosAdd, what ``most_similar(positive=[b, c],
-        negative=[a])`` ranks by) among the first ``restrict_vocab`` words; it is correct
-        when ``x == d``.
+        For each question, the answer is the word ``x`` (never a, b or c) maximising, among
+        the first ``restrict_vocab`` words, ``method="3cosadd"``: ``cos(x, b - a + c)`` with
+        unit vectors (what ``most_similar(positive=[b, c], negative=[a])`` ranks by), or
+        ``method="3cosmul"``: ``s(x, b) s(x, c) / (s(x, a) + 1e-6)`` with ``s = (1 + cos) / 2``
+        (what ``most_similar_cosmul`` ranks by); it is correct when ``x == d``.
 
         Questions with a word outside the first ``restrict_vocab`` words are **skipped**,
         as in gensim and word2vec's compute-accuracy: the score is correct / scored.
@@ -313,5 +356,29 @@ def _three_cos_add(unit: np.ndarray, a, b, c) -> np.ndarray:
     return query @ unit.T
 
 
-# Analogy scoring rules by name; 3CosMul (Levy & Goldberg 2014) slots in here.
-_ANALOGY_METHODS = {"3cosadd": _three_cos_add}
+def _cosmul_scores(unit: np.ndarray, pos: np.ndarray, neg: np.ndarray, epsilon: float) -> np.ndarray:
+    """(V,) 3CosMul scores of every row of ``unit`` for unit query rows ``pos: (p, d)``,
+    ``neg: (m, d)``: prod s(x, pos) / (prod s(x, neg) + epsilon), s = (1 + cos) / 2."""
+    num = np.prod((1.0 + unit @ pos.T) / 2.0, axis=1)
+    den = np.prod((1.0 + unit @ neg.T) / 2.0, axis=1)   # an empty product is 1
+    return num / (den + epsilon)
+
+
+def _three_cos_mul(unit: np.ndarray, a, b, c, epsilon: float = None) -> np.ndarray:
+    """(nq, V) 3CosMul scores for "a : b :: c : ?": s(x, b) s(x, c) / (s(x, a) + eps)."""
+    epsilon = COSMUL_EPSILON if epsilon is None else epsilon
+    # in place on the (nq, V) blocks: no extra temporaries of that size
+    num = unit[b] @ unit.T
+    num += 1.0
+    den = unit[c] @ unit.T
+    den += 1.0
+    num *= den                                   # (1 + cos_b)(1 + cos_c) = 4 s_b s_c
+    np.matmul(unit[a], unit.T, out=den)
+    den += 1.0 + 2.0 * epsilon
+    den *= 2.0                                   # 4 (s_a + epsilon)
+    num /= den
+    return num
+
+
+# Analogy scoring rules by name (evaluate_analogies(method=...)).
+_ANALOGY_METHODS = {"3cosadd": _three_cos_add, "3cosmul": _three_cos_mul}

@@ -162,3 +162,61 @@ def test_analogy_excludes_the_question_words():
     assert wv.most_similar(positive=["b", "c"], negative=["a"], topn=1)[0][0] == "d"
     res = wv.evaluate_analogies([("a", "b", "c", "d")])
     assert float(res) == 1.0 and res.n_used == 1
+
+
+# -- 3CosMul (Levy & Goldberg 2014) against gensim's most_similar_cosmul ------------------------
+@pytest.mark.parametrize("query", [
+    dict(positive=["w1", "w7"], negative=["w3"]),       # the analogy form b + c - a
+    dict(positive=["w5"]),
+    dict(positive=["w10", "w11", "w12"], negative=["w2", "w4"]),
+])
+@pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")   # gensim calls its own init_sims
+def test_most_similar_cosmul_equals_gensim(query):
+    wv = random_wv()
+    ours = wv.most_similar_cosmul(**query, topn=15)
+    theirs = wv.to_gensim().most_similar_cosmul(**query, topn=15)
+    assert [w for w, _ in ours] == [w for w, _ in theirs]
+    np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], rtol=1e-5)
+
+
+def test_cosmul_formula_by_hand():
+    # s = (1 + cos) / 2; score(x) = s(x, b) s(x, c) / (s(x, a) + eps)
+    wv = WordVectors(["a", "b", "c", "x", "y"],
+                     [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0.0, 0.6, 0.8], [-1.0, 0.0, 0.0]])
+    eps = 1e-3
+    u = wv.unit_vectors.astype(np.float64)
+    s = lambda i, j: (1 + u[i] @ u[j]) / 2   # noqa: E731
+    expected = {w: s(i, 1) * s(i, 2) / (s(i, 0) + eps) for w, i in (("x", 3), ("y", 4))}
+    got = dict(wv.most_similar_cosmul(positive=["b", "c"], negative=["a"], topn=2, epsilon=eps))
+    assert set(got) == {"x", "y"}
+    for w in expected:
+        assert got[w] == pytest.approx(expected[w], rel=1e-5)
+    # y is opposite to a: s(y, a) = 0, so only epsilon keeps the ratio finite (and huge)
+    assert got["y"] > got["x"] and np.isfinite(got["y"])
+
+
+@pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")   # gensim calls its own init_sims
+def test_cosmul_analogies_equal_a_gensim_loop(planted):
+    qs = [q for q in load_analogies() if q[0] == "capital-common-countries"][::5]
+    kv = planted.to_gensim()
+    expected = [kv.most_similar_cosmul(positive=[b, c], negative=[a], topn=1)[0][0] == d
+                for _, a, b, c, d in qs]
+    ours = planted.evaluate_analogies(qs, method="3cosmul")
+    assert ours.n_used == len(qs) and ours.details["n_correct"] == sum(expected)
+    assert float(ours) == pytest.approx(np.mean(expected))
+    # the two rules are different: on these vectors they disagree on some questions
+    add = planted.evaluate_analogies(qs, method="3cosadd")
+    assert 0.3 < float(ours) and 0.3 < float(add)
+
+
+def test_cosmul_bad_input():
+    wv = random_wv()
+    with pytest.raises(ValueError, match="positive"):
+        wv.most_similar_cosmul(negative=["w1"])
+    with pytest.raises(KeyError, match="nope"):
+        wv.most_similar_cosmul(positive=["nope"])
+    with pytest.raises(ValueError, match="topn"):
+        wv.most_similar_cosmul(positive=["w1"], topn=0)
+    with pytest.raises(ValueError, match="epsilon"):
+        wv.most_similar_cosmul(positive=["w1"], epsilon=0.0)
+    assert [w for w, _ in wv.most_similar_cosmul("w1", topn=3, restrict_vocab=3)] == ["w0", "w2"]
