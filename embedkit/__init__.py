@@ -27,6 +27,19 @@ from .bias import gender_direction, hard_debias, project, weat_effect_size, weat
 # -- neural training loop shared by notebooks 08-10
 from .training import TrainingHistory, fit, get_device, seeded
 
+# -- contextual embeddings: attention, tiny transformer, masked LM (notebook 08)
+from .attention import MultiHeadSelfAttention, scaled_dot_product_attention, sinusoidal_positions
+from .encoder import (MLMVocab, TransformerEncoder, contextual_vectors, evaluate_mlm, mask_tokens,
+                      train_mlm)
+
+# -- sentence and categorical embeddings (notebooks 09-10)
+from .categorical import (EntityEmbeddingModel, collision_rate, embedding_size_rules,
+                          expected_collision_rate, hash_bucket, make_categorical_data,
+                          train_entity_model)
+from .losses import info_nce, triplet_loss
+from .pooling import cls_pool, max_pool, mean_pool, sif_embeddings, sif_weights
+from .sentence import SentenceEncoder, train_sentence_encoder
+
 # -- search I: exact search, k-means, IVF, scalar/binary quantization (notebooks 11-13)
 from .binary_quantization import BinaryIndex, BinaryQuantizer, hamming_distances
 from .flat import FlatIndex

@@ -27,3 +27,6 @@ from .pretrained import (
     load_sentence_encoder,
     pretrained_available,
 )
+
+# -- sentence pairs from Wikipedia summaries (notebook 09) ---------------------------------
+from .pairs import SentencePairs, load_sentence_pairs
