@@ -59,6 +59,9 @@ from .opq import OPQ
 from .pq import ProductQuantizer
 from .pq_index import IVFPQIndex, PQIndex
 
+# -- capstone: a vector store with metadata and filtered search (notebook 17)
+from .vector_store import VectorStore
+
 import types as _types
 
 __all__ = sorted(

