@@ -71,9 +71,11 @@ def _glove_words(data_dir: Path) -> list[str]:
         raise PretrainedUnavailable("reading the GloVe word list needs pyarrow; run `make setup`") from None
     words = [str(w) for w in pq.read_table(data_dir / "glove_6B_index.parquet").column("index").to_pylist()]
     cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(".tmp")
+    # A private temporary name per process, then an atomic rename: two test workers may
+    # build the cache at the same time, and a reader never sees a half-written file.
+    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text("\n".join(words), encoding="utf-8")
-    tmp.replace(cached)       # atomic: two test workers may build it at once
+    tmp.replace(cached)
     return words
 
 
