@@ -18,7 +18,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 LAB_FLAGS := $(if $(NO_BROWSER),--no-browser,) $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOK_DIRS := notebooks solutions exercises
 
-.PHONY: setup lab test unit notebooks bench cheatsheet clean
+.PHONY: setup lab test test-portable unit notebooks bench cheatsheet clean
 
 setup: $(STAMP)
 
@@ -37,9 +37,18 @@ lab: setup
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 # Unit tests, exercise-checker tests, and nbval over every notebook folder.
+PYTEST_ALL := -m pytest -n 2 --dist loadfile --nbval --nbval-current-env \
+	--nbval-sanitize-with tests/nbval_sanitize.cfg tests $(NOTEBOOK_DIRS)
 test: setup
-	$(PY) -m pytest -n 2 --dist loadfile --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg tests $(NOTEBOOK_DIRS)
+	$(PY) $(PYTEST_ALL)
+
+# The same suite with numpy, OpenBLAS, torch (ATen, MKL, oneDNN), faiss and numba forced
+# down to their baseline instruction sets: what another CPU does to the stored outputs,
+# checked on this one (tools/portable_env.py lists the switches and shows they take).
+# PORTABLE_LEVEL=avx2 forces them to AVX2 instead (a typical laptop).
+PORTABLE_LEVEL ?= baseline
+test-portable: setup
+	$(PY) tools/portable_env.py --level $(PORTABLE_LEVEL) -- $(PY) $(PYTEST_ALL)
 
 # Unit tests only (fast loop while developing the package).
 unit: setup
