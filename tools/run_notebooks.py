@@ -12,11 +12,14 @@ Each notebook runs with its own folder as the working directory, as in JupyterLa
 Timing cells are the one exception to "outputs come from this run": a cell marked
 ``# NBVAL_IGNORE_OUTPUT`` prints wall-clock figures that differ on every run, so when its
 source is unchanged it keeps its stored output (it is still executed, and its asserts
-still run). ``--refresh-timings`` re-records those outputs too.
+still run). "Unchanged" is checked against a hash of the source that produced the stored
+output, kept in the cell's metadata (``output_source_sha1``): a cell edited by hand since
+its last run gets fresh output. ``--refresh-timings`` re-records every such output.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 import time
@@ -62,6 +65,13 @@ def normalise(nb, *, clear: bool) -> None:
 IGNORE_MARKER = "# NBVAL_IGNORE_OUTPUT"
 
 
+SOURCE_HASH_KEY = "output_source_sha1"
+
+
+def _source_hash(cell) -> str:
+    return hashlib.sha1(cell.source.encode("utf-8")).hexdigest()
+
+
 def _is_timing_cell(cell) -> bool:
     return cell.cell_type == "code" and any(
         line.strip() == IGNORE_MARKER for line in cell.source.splitlines())
@@ -87,7 +97,8 @@ def run(path: Path, *, clear: bool, timeout: int, refresh_timings: bool = False)
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     kept = {} if refresh_timings else {
-        c.source: c.outputs for c in nb.cells if _is_timing_cell(c) and c.outputs}
+        c.source: c.outputs for c in nb.cells
+        if _is_timing_cell(c) and c.outputs and c.metadata.get(SOURCE_HASH_KEY) == _source_hash(c)}
     if not clear:
         for cell in nb.cells:  # drop stale outputs first so nothing survives a failed cell
             if cell.cell_type == "code":
@@ -102,8 +113,10 @@ def run(path: Path, *, clear: bool, timeout: int, refresh_timings: bool = False)
         )
         client.execute()
         for cell in nb.cells:
-            if _is_timing_cell(cell) and cell.source in kept:
-                cell.outputs = kept[cell.source]
+            if _is_timing_cell(cell):
+                if cell.source in kept:
+                    cell.outputs = kept[cell.source]
+                cell.metadata[SOURCE_HASH_KEY] = _source_hash(cell)
     normalise(nb, clear=clear)
     nbformat.validate(nb)
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
