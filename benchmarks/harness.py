@@ -54,6 +54,37 @@ def timed(fn: Callable[[], Any], *, repeat: int = 3, min_seconds: float = 0.0) -
     return best, result
 
 
+@dataclass
+class SearchProblem:
+    """One synthetic search problem shared by an embedkit index and its reference.
+
+    ``database: (n, d)``, ``queries: (nq, d)``, ``train: (n_train, d)`` float32 (from
+    ``embedkit.datasets.make_search_data``), ``gt: (nq, k)`` exact neighbour ids, and
+    ``size``, the label every case of the problem carries ("n=... d=... nq=...").
+    """
+
+    database: Any
+    queries: Any
+    train: Any
+    gt: Any
+    size: str
+
+
+def search_problem(n: int, nq: int, d: int, n_train: int, *, k: int = 10, seed: int = 0) -> SearchProblem:
+    """The synthetic problem of the search benchmarks, with its exact top-``k`` ground truth."""
+    from embedkit.datasets import make_search_data
+
+    data = make_search_data(n=n, nq=nq, d=d, n_train=n_train, seed=seed)
+    return SearchProblem(data.database, data.queries, data.train, data.ground_truth(k),
+                         f"n={n} d={d} nq={nq}")
+
+
+def queries_per_second(index, queries, k: int = 10, *, repeat: int = 3) -> tuple[float, Any]:
+    """``(queries/s, I)`` of ``index.search(queries, k)``, best of ``repeat`` runs."""
+    seconds, (_, I) = timed(lambda: index.search(queries, k), repeat=repeat)
+    return queries.shape[0] / seconds, I
+
+
 def _fmt(x: float) -> str:
     if x == 0 or 1e-3 <= abs(x) < 1e6:
         return f"{x:,.4g}" if abs(x) < 1000 else f"{x:,.0f}"

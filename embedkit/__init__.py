@@ -1,66 +1,51 @@
 """embedkit: embeddings and vector search from first principles.
 
-The companion package of the embedkit course. One module per concept (see the README's
-course map); the public names below are a contract that notebooks, tests and benchmarks
-rely on (COURSE.md, "The public API").
+The companion package of the embedkit course, one subpackage per part of the course and
+one module per concept:
+
+* the core, at the top: ``similarity`` (lesson 01) and private helpers (``_validation``,
+  ``_rng``, ``_jit``, ``_device``, ``_data_files``);
+* ``embedkit.text``: word embeddings from text (lessons 02-07);
+* ``embedkit.neural``: contextual, sentence and categorical embeddings with torch (08-10);
+* ``embedkit.search``: exact and approximate vector search, quantization (11-16);
+* ``embedkit.retrieval``: the vector store and what a search engine adds (20);
+* ``embedkit.datasets``: every data set the course uses, offline;
+* ``embedkit.course`` and ``embedkit.exercises``: the course reading itself, and the
+  exercise checkers.
+
+Parts depend one way, in that order (a part imports only the parts listed before it;
+``tests/test_package_layout.py`` enforces it). The public names below are a contract that
+notebooks, tests and benchmarks rely on (COURSE.md, "The public API"), importable as
+``import embedkit as ek; ek.FlatIndex``.
 """
 __version__ = "0.1.0"
 
-# -- vectors and similarity (notebook 01) --------------------------------------------
+# -- vectors and similarity (notebook 01) ---------------------------------------------
 from .similarity import cosine, dot, hamming, l1, l2, normalize, pairwise, top_k
 
-# -- word embeddings (notebooks 02-04) ------------------------------------------------
-from .cooccurrence import cooccurrence_matrix, ppmi, svd_embeddings
-from .tokenizer import tokenize
-from .vocab import Vocabulary
-from .word2vec import TrainingLog, train_word2vec
-from .word_vectors import EvaluationResult, WordVectors
+# -- part I, text: word embeddings (notebooks 02-07) ----------------------------------
+from .text import (EvaluationResult, SubwordVectors, TrainingLog, Vocabulary, WordVectors, align,
+                   char_ngrams, cooccurrence_matrix, gender_direction, hard_debias, ppmi, procrustes,
+                   project, svd_embeddings, tokenize, train_glove, train_subword, train_word2vec,
+                   weat_effect_size, weat_test)
 
-# -- word embeddings II: GloVe, subwords (notebooks 05-06)
-from .glove import train_glove
-from .subword import SubwordVectors, char_ngrams, train_subword
+# -- part II, neural: contextual, sentence and categorical embeddings (notebooks 08-10) -
+from .neural import (EntityEmbeddingModel, MLMVocab, MultiHeadSelfAttention, SentenceEncoder,
+                     TrainingHistory, TransformerEncoder, cls_pool, collision_rate,
+                     contextual_vectors, embedding_size_rules, evaluate_mlm, expected_collision_rate,
+                     fit, get_device, hash_bucket, info_nce, make_categorical_data, mask_tokens,
+                     max_pool, mean_pool, scaled_dot_product_attention, seeded, sif_embeddings,
+                     sif_weights, sinusoidal_positions, train_entity_model, train_mlm,
+                     train_sentence_encoder, triplet_loss)
 
-# -- evaluation and bias (notebook 07)
-from .alignment import align, procrustes
-from .bias import gender_direction, hard_debias, project, weat_effect_size, weat_test
+# -- part III, search: exact and approximate nearest neighbours (notebooks 11-16) ------
+from .search import (OPQ, BinaryIndex, BinaryQuantizer, FlatIndex, HNSWIndex, IVFIndex, IVFPQIndex,
+                     LSHIndex, NotTrainedError, PQIndex, ProductQuantizer, RPForestIndex,
+                     ScalarQuantizer, SQIndex, balanced_kmeans, hamming_distances, kmeans,
+                     kmeans_plusplus, mrr, ndcg_at_k, recall_at_k)
 
-# -- neural training loop shared by notebooks 08-10
-from .training import TrainingHistory, fit, get_device, seeded
-
-# -- contextual embeddings: attention, tiny transformer, masked LM (notebook 08)
-from .attention import MultiHeadSelfAttention, scaled_dot_product_attention, sinusoidal_positions
-from .encoder import (MLMVocab, TransformerEncoder, contextual_vectors, evaluate_mlm, mask_tokens,
-                      train_mlm)
-
-# -- sentence and categorical embeddings (notebooks 09-10)
-from .categorical import (EntityEmbeddingModel, collision_rate, embedding_size_rules,
-                          expected_collision_rate, hash_bucket, make_categorical_data,
-                          train_entity_model)
-from .losses import info_nce, triplet_loss
-from .pooling import cls_pool, max_pool, mean_pool, sif_embeddings, sif_weights
-from .sentence import SentenceEncoder, train_sentence_encoder
-
-# -- search I: exact search, k-means, IVF, scalar/binary quantization (notebooks 11-13)
-from .binary_quantization import BinaryIndex, BinaryQuantizer, hamming_distances
-from .flat import FlatIndex
-from .index_base import NotTrainedError
-from .ivf import IVFIndex
-from .kmeans import balanced_kmeans, kmeans, kmeans_plusplus
-from .metrics import mrr, ndcg_at_k, recall_at_k
-from .scalar_quantization import ScalarQuantizer, SQIndex
-
-# -- search III: LSH, random projection trees, HNSW (notebooks 15-16)
-from .hnsw import HNSWIndex
-from .lsh import LSHIndex
-from .rptree import RPForestIndex
-
-# -- search II: product quantization (notebook 14)
-from .opq import OPQ
-from .pq import ProductQuantizer
-from .pq_index import IVFPQIndex, PQIndex
-
-# -- capstone: a vector store with metadata and filtered search (notebook 17)
-from .vector_store import VectorStore
+# -- part IV, retrieval: a vector store with metadata and filtered search (notebook 20) -
+from .retrieval import VectorStore
 
 import types as _types
 

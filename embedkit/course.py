@@ -1,6 +1,6 @@
 """The course notebooks as data: headings and their anchors, takeaways, interview questions.
 
-Used by notebook 18 (interview revision: every lesson's questions in one place, each
+Used by notebook 21 (interview revision: every lesson's questions in one place, each
 linked back to the notebook that answers it) and by ``make cheatsheet``
 (``tools/build_cheatsheet.py``: every lesson's **Key takeaways** on one HTML page), and by
 the tests that check every link in the course resolves to a real heading.

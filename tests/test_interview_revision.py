@@ -1,9 +1,9 @@
-"""Notebook 18 answers every seed-note question, each with a link to a real section.
+"""Notebook 21 answers every seed-note question, each with a link to a real section.
 
 The seed notes (the texts the course grew from, kept outside the repository) hold 26
 questions: 22 numbered interview questions in one note ("## 1. ..."), one "Q)" in the
 k-means note, and the first lesson's questions ("Question: ..." and "how about the cosine
-similarity for B and E"). ``SEED_QUESTIONS`` maps each to its answer's id in notebook 18.
+similarity for B and E"). ``SEED_QUESTIONS`` maps each to its answer's id in notebook 21.
 When the notes are available (``$EMBEDKIT_SEEDS`` or ``../shared/seeds`` next to the
 repository), the test also re-reads them, so a question added to the notes without an
 answer fails.
@@ -18,7 +18,7 @@ import pytest
 from embedkit import course
 
 ROOT = Path(__file__).resolve().parent.parent
-NB18 = ROOT / "notebooks" / "18_interview_revision.ipynb"
+NB21 = ROOT / "notebooks" / "21_interview_revision.ipynb"
 
 # seed note -> answer id. Keys: (note file prefix, question locator).
 SEED_QUESTIONS = {("001", str(n)): f"S{n:02d}" for n in range(1, 23)}
@@ -31,7 +31,7 @@ SEED_QUESTIONS[("002", "can we apply them to words and tokens")] = "S26"  # answ
 
 
 def _sections(path):
-    """{heading id prefix: (heading, body)} for the ### sections of notebook 18."""
+    """{heading id prefix: (heading, body)} for the ### sections of notebook 21."""
     out, current = {}, None
     for cell in nbformat.read(path, as_version=4).cells:
         if cell.cell_type != "markdown":
@@ -43,12 +43,12 @@ def _sections(path):
     return out
 
 
-SECTIONS = _sections(NB18)
+SECTIONS = _sections(NB21)
 
 
 @pytest.mark.parametrize("answer_id", sorted(set(SEED_QUESTIONS.values())))
 def test_every_seed_question_is_answered_with_a_resolving_link(answer_id):
-    assert answer_id in SECTIONS, f"notebook 18 has no section '### {answer_id} · ...'"
+    assert answer_id in SECTIONS, f"notebook 21 has no section '### {answer_id} · ...'"
     title, body = SECTIONS[answer_id]
     answer = body.split("**Where the course shows it:**")[0]
     assert len(answer.split()) >= 40, f"{answer_id}: the answer is too short to be an answer"
@@ -57,7 +57,7 @@ def test_every_seed_question_is_answered_with_a_resolving_link(answer_id):
     assert links, f"{answer_id}: no link to the notebook section that shows it"
     assert len(links) == len(re.findall(r"\]\(", proof)), f"{answer_id}: every link needs a #section"
     for target, anchor in links:
-        target_path = NB18 if not target else NB18.parent / target
+        target_path = NB21 if not target else NB21.parent / target
         assert target_path.exists(), f"{answer_id}: {target} does not exist"
         anchors = {a for _, _, a in course.headings(target_path)}
         assert anchor in anchors, f"{answer_id}: {target_path.name} has no heading #{anchor}"
@@ -71,7 +71,7 @@ def test_every_myth_has_a_correction_and_a_measurement():
         links = course.section_links(body)
         assert links and all(t for t, _ in links), f"{mid}: no link to a notebook section"
         for target, anchor in links:
-            assert anchor in {a for _, _, a in course.headings(NB18.parent / target)}, f"{mid}: #{anchor}"
+            assert anchor in {a for _, _, a in course.headings(NB21.parent / target)}, f"{mid}: #{anchor}"
 
 
 def _seed_dir():

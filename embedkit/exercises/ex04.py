@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import sgns_numpy as sg
+from ..text import sgns_numpy as sg
 from .core import FunctionQuestion
 
 _rng = np.random.default_rng(4)

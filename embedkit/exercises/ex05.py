@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..glove import glove_loss_and_grads, glove_weight
+from ..text.glove import glove_loss_and_grads, glove_weight
 from .core import FunctionQuestion
 
 _rng = np.random.default_rng(5)

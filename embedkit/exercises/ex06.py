@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..subword import SubwordVectors, char_ngrams, ngram_bucket
+from ..text.subword import SubwordVectors, char_ngrams, ngram_bucket
 from .core import FunctionQuestion, ValueQuestion
 
 BUCKET = 97

@@ -7,8 +7,8 @@ import warnings
 
 import numpy as np
 
-from ..bias import hard_debias, weat_effect_size
-from ..word_vectors import WordVectors
+from ..text.bias import hard_debias, weat_effect_size
+from ..text.word_vectors import WordVectors
 from .core import FunctionQuestion
 
 _rng = np.random.default_rng(7)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..attention import MultiHeadSelfAttention, scaled_dot_product_attention, sinusoidal_positions
+from ..neural.attention import MultiHeadSelfAttention, scaled_dot_product_attention, sinusoidal_positions
 from .core import FunctionQuestion, ValueQuestion
 
 _rng = np.random.default_rng(8)
@@ -69,7 +69,7 @@ q2 = FunctionQuestion(
 
 
 def _corrupt_reference(ids, is_target, u, random_ids, mask_id):
-    # written as a plain loop, independently of embedkit.encoder.mask_tokens
+    # written as a plain loop, independently of embedkit.neural.encoder.mask_tokens
     out = list(ids)
     for t in range(len(ids)):
         if is_target[t]:

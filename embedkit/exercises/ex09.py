@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..losses import info_nce, triplet_loss
-from ..pooling import mean_pool
+from ..neural.losses import info_nce, triplet_loss
+from ..neural.pooling import mean_pool
 from .core import FunctionQuestion, ValueQuestion
 
 _rng = np.random.default_rng(9)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..categorical import collision_rate, embedding_size_rules
+from ..neural.categorical import collision_rate, embedding_size_rules
 from .core import FunctionQuestion, ValueQuestion
 
 q1 = FunctionQuestion(

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..flat import FlatIndex
-from ..metrics import recall_at_k
+from ..search.flat import FlatIndex
+from ..search.metrics import recall_at_k
 from .core import FunctionQuestion, ValueQuestion
 
 _rng = np.random.default_rng(11)

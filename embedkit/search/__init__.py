@@ -1,0 +1,25 @@
+"""Part III, vector search (notebooks 11-16).
+
+Finding the nearest vectors among millions, exactly and approximately, with faiss's
+interface (``train``/``add``/``search -> (D, I)``, ``save``/``load``): ``index_base`` (the
+interface, persistence, merging top-k lists), ``flat`` (exact search), ``kmeans`` and
+``ivf`` (partition, then probe a few lists), the quantizers that shrink vectors
+(``scalar_quantization``, ``binary_quantization``, ``pq`` with ``opq`` and the
+``pq_index`` family), hashing and trees (``lsh``, ``rptree``), graphs (``hnsw``), and the
+retrieval ``metrics`` that score them all (recall@k, MRR, nDCG).
+
+Depends only on the core.
+"""
+from .binary_quantization import BinaryIndex, BinaryQuantizer, hamming_distances
+from .flat import FlatIndex
+from .hnsw import HNSWIndex
+from .index_base import NotTrainedError
+from .ivf import IVFIndex
+from .kmeans import balanced_kmeans, kmeans, kmeans_plusplus
+from .lsh import LSHIndex
+from .metrics import mrr, ndcg_at_k, recall_at_k
+from .opq import OPQ
+from .pq import ProductQuantizer
+from .pq_index import IVFPQIndex, PQIndex
+from .rptree import RPForestIndex
+from .scalar_quantization import ScalarQuantizer, SQIndex
