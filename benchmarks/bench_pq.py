@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import faiss
 
-from benchmarks.harness import Comparison, queries_per_second, search_problem, timed
+from benchmarks.harness import Comparison, nprobe_sweep, queries_per_second, search_problem, timed
 from embedkit import IVFPQIndex, PQIndex, recall_at_k
 
 K = 10
@@ -71,16 +71,7 @@ def run(quick: bool = False) -> list[Comparison]:
     ref = "faiss IndexIVFPQ"
     case = f"IVFPQ nlist={nlist} m={m} {size}"
     rows.append(Comparison(case, "train s", t_ours, t_theirs, ref, higher_is_better=False))
-    for nprobe in (1, 8, 32):
-        ours.nprobe = theirs.nprobe = nprobe
-        q_ours, I_ours = queries_per_second(ours, Q, K)
-        q_theirs, I_theirs = queries_per_second(theirs, Q, K)
-        case_p = f"IVFPQ nlist={nlist} m={m} nprobe={nprobe}"
-        rows += [
-            Comparison(case_p, "queries/s", q_ours, q_theirs, ref, target=">= 0.25x"),
-            Comparison(case_p, "recall@10", recall_at_k(I_ours, gt, K),
-                       recall_at_k(I_theirs, gt, K), ref, target="+-0.01"),
-        ]
+    rows += nprobe_sweep(ours, theirs, problem, f"IVFPQ nlist={nlist} m={m}", ref, k=K)
     rows.append(Comparison(f"IVFPQ nlist={nlist} m={m}", "bytes/vector", ours.code_size,
                            theirs.code_size + 8, ref, higher_is_better=False))
     del ours, theirs

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import faiss
 
-from benchmarks.harness import Comparison, queries_per_second, search_problem, timed
+from benchmarks.harness import Comparison, nprobe_sweep, queries_per_second, search_problem, timed
 from embedkit import BinaryIndex, FlatIndex, IVFIndex, SQIndex, recall_at_k
 
 K = 10
@@ -61,16 +61,7 @@ def run(quick: bool = False) -> list[Comparison]:
     case = f"IVF nlist={nlist} {size}"
     rows.append(Comparison(case, "train s", t_ours, t_theirs, "faiss IndexIVFFlat",
                            higher_is_better=False))
-    for nprobe in (1, 8, 32):
-        ours.nprobe = theirs.nprobe = nprobe
-        q_ours, I_ours = queries_per_second(ours, Q, K)
-        q_theirs, I_theirs = queries_per_second(theirs, Q, K)
-        case_p = f"IVF nlist={nlist} nprobe={nprobe}"
-        rows += [
-            Comparison(case_p, "queries/s", q_ours, q_theirs, "faiss IndexIVFFlat", target=">= 0.25x"),
-            Comparison(case_p, "recall@10", recall_at_k(I_ours, gt, K),
-                       recall_at_k(I_theirs, gt, K), "faiss IndexIVFFlat", target="+-0.01"),
-        ]
+    rows += nprobe_sweep(ours, theirs, problem, f"IVF nlist={nlist}", "faiss IndexIVFFlat", k=K)
     rows.append(Comparison(f"IVF nlist={nlist}", "bytes/vector", ours.code_size,
                            theirs.code_size + 8, "faiss IndexIVFFlat", higher_is_better=False))
     del ours, theirs

@@ -85,6 +85,24 @@ def queries_per_second(index, queries, k: int = 10, *, repeat: int = 3) -> tuple
     return queries.shape[0] / seconds, I
 
 
+def nprobe_sweep(ours, theirs, problem: SearchProblem, case: str, reference: str,
+                 nprobes=(1, 8, 32), k: int = 10) -> list[Comparison]:
+    """queries/s and recall@k of two inverted-file indexes at each ``nprobe``, side by side."""
+    from embedkit import recall_at_k
+
+    rows = []
+    for nprobe in nprobes:
+        ours.nprobe = theirs.nprobe = nprobe
+        q_ours, I_ours = queries_per_second(ours, problem.queries, k)
+        q_theirs, I_theirs = queries_per_second(theirs, problem.queries, k)
+        rows += [
+            Comparison(f"{case} nprobe={nprobe}", "queries/s", q_ours, q_theirs, reference, target=">= 0.25x"),
+            Comparison(f"{case} nprobe={nprobe}", f"recall@{k}", recall_at_k(I_ours, problem.gt, k),
+                       recall_at_k(I_theirs, problem.gt, k), reference, target="+-0.01"),
+        ]
+    return rows
+
+
 def _fmt(x: float) -> str:
     if x == 0 or 1e-3 <= abs(x) < 1e6:
         return f"{x:,.4g}" if abs(x) < 1000 else f"{x:,.0f}"
