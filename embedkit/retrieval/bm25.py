@@ -73,7 +73,7 @@ class BM25:
         self.b = check_number(b, "b", minimum=0.0, maximum=1.0)
         self.idf = check_choice(idf, "idf", ("lucene", "robertson"))
         self.scale_by_k1_plus_1 = bool(scale_by_k1_plus_1)
-        self.weights = None
+        self.weights = self.tf = None
 
     # -- indexing --------------------------------------------------------------------------
     def fit(self, docs) -> "BM25":
@@ -83,18 +83,34 @@ class BM25:
         docs = _check_token_lists(docs, "docs")
         if not docs:
             raise ValueError("docs is empty: BM25 needs at least one document")
-        # Terms in sorted order: the same vocabulary ids on every machine and run.
-        terms = sorted({t for doc in docs for t in doc})
-        self.vocabulary = {t: i for i, t in enumerate(terms)}
-        rows = np.fromiter((self.vocabulary[t] for doc in docs for t in doc), dtype=np.int64)
         self.doc_len = np.array([len(doc) for doc in docs], dtype=np.int64)
+        flat = np.array([t for doc in docs for t in doc], dtype=object).astype(str)
+        # Terms in sorted order (np.unique sorts): the same ids on every machine and run.
+        terms, rows = np.unique(flat, return_inverse=True)
+        self.vocabulary = {t: i for i, t in enumerate(terms.tolist())}
         cols = np.repeat(np.arange(len(docs)), self.doc_len)
         # (V, n_docs) term frequencies: duplicate (term, doc) entries are summed.
-        tf = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(terms), len(docs)))
-        tf.sum_duplicates()
-        n = len(docs)
+        self.tf = sp.csr_matrix((np.ones(len(rows)), (rows.ravel(), cols)), shape=(len(terms), len(docs)))
+        self.tf.sum_duplicates()
         self.avgdl = float(self.doc_len.mean())
-        self.df = np.diff(tf.indptr)                       # documents per term
+        self.df = np.diff(self.tf.indptr)                  # documents per term
+        return self._weigh()
+
+    def set_params(self, *, k1: float | None = None, b: float | None = None) -> "BM25":
+        """Change ``k1`` and/or ``b`` of a fitted index without re-reading the documents
+        (only the weights are recomputed: a cheap grid search); returns ``self``."""
+        self._check_fitted()
+        if k1 is not None:
+            self.k1 = check_number(k1, "k1", minimum=0.0)
+        if b is not None:
+            self.b = check_number(b, "b", minimum=0.0, maximum=1.0)
+        return self._weigh()
+
+    def _weigh(self) -> "BM25":
+        """The posting-list weights w(t, d) from the stored term frequencies."""
+        import scipy.sparse as sp
+
+        tf, n = self.tf, self.tf.shape[1]
         ratio = (n - self.df + 0.5) / (self.df + 0.5)
         self.idf_ = np.log1p(ratio) if self.idf == "lucene" else np.log(ratio)
         # w(t, d) for every stored (t, d): idf * saturated, length-normalised tf.
@@ -103,8 +119,7 @@ class BM25:
         norm = self.k1 * (1.0 - self.b + self.b * dl / max(self.avgdl, 1e-12))
         saturated = f * ((self.k1 + 1.0) if self.scale_by_k1_plus_1 else 1.0) / (f + norm)
         idf_per_entry = np.repeat(self.idf_, self.df)
-        self.weights = sp.csr_matrix((idf_per_entry * saturated, tf.indices, tf.indptr),
-                                     shape=tf.shape)
+        self.weights = sp.csr_matrix((idf_per_entry * saturated, tf.indices, tf.indptr), shape=tf.shape)
         return self
 
     @property
@@ -157,11 +172,12 @@ class BM25:
         D = np.full((len(queries), k), -np.inf, dtype=np.float32)
         I = np.full((len(queries), k), -1, dtype=np.int64)
         for start in range(0, len(queries), batch_size):
-            block = self._query_matrix(queries[start:start + batch_size]) @ self.weights
-            matched = block.copy()
-            matched.data[:] = 1.0                   # which (query, doc) pairs share a term
-            scores = np.asarray(block.todense())
-            hit = np.asarray(matched.todense()) > 0
+            qm = self._query_matrix(queries[start:start + batch_size])
+            scores = (qm @ self.weights).toarray()
+            if self.idf == "lucene":                # every weight is > 0: a match scores > 0
+                hit = scores > 0
+            else:                                   # negative idf: ask the index which pairs share a term
+                hit = (qm @ (self.tf > 0).astype(np.float64)).toarray() > 0
             scores[~hit] = -np.inf
             best, ids = _select_top_k(scores, k, largest=True)
             found = np.isfinite(best)

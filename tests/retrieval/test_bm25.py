@@ -95,3 +95,14 @@ def test_equals_bm25s_on_the_article_collection(articles_tokens):
     D, I = ours.search(queries, 10)
     for q, d_row in zip(queries, D):
         assert np.allclose(np.sort(ref.get_scores(q))[::-1][:10], d_row, rtol=1e-5)
+
+
+def test_set_params_equals_a_fresh_fit():
+    bm = BM25(1.5, 0.75).fit(DOCS).set_params(k1=0.9, b=0.3)
+    fresh = BM25(0.9, 0.3).fit(DOCS)
+    assert np.allclose(bm.get_scores(["cat", "dog"]), fresh.get_scores(["cat", "dog"]))
+    with pytest.raises(ValueError, match="not fitted"):
+        BM25().set_params(k1=1.0)
+    robertson = BM25(idf="robertson").fit([["x", "a"], ["x", "b"], ["x", "c"], ["y"]])
+    D, I = robertson.search([["x"]], 4)                                  # negative scores still match
+    assert sorted(I[0, :3].tolist()) == [0, 1, 2] and I[0, 3] == -1
