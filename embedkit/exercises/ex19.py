@@ -22,7 +22,8 @@ q1 = FunctionQuestion(
         ("bm25_scores(DOCS, ['cat', 'sat'], 1.2, 0.75)", (DOCS, ["cat", "sat"], 1.2, 0.75)),
         ("bm25_scores(DOCS, ['dog', 'dog', 'zebra'], 1.5, 0.0) (repeats count, unknown words add 0)",
          (DOCS, ["dog", "dog", "zebra"], 1.5, 0.0)),
-        ("bm25_scores(DOCS, ['cat'], 0.0, 1.0) (k1 = 0: every match scores its idf)", (DOCS, ["cat"], 0.0, 1.0)),
+        ("bm25_scores(DOCS, ['cat', 'a'], 0.5, 1.0) (b = 1: full length normalisation)",
+         (DOCS, ["cat", "a"], 0.5, 1.0)),
     ],
     atol=1e-6, rtol=1e-6,
     hint_text="""
