@@ -60,7 +60,7 @@ notebooks: setup retrieval-cache
 	$(PY) tools/run_notebooks.py --clear exercises
 
 # Notebook 19's cached MiniLM features, cross-encoder head and chunk vectors, computed once
-# into ~/.cache/embedkit (about 20-40 min on 2 cores); a no-op when they are there.
+# into ~/.cache/embedkit (tens of minutes on 2 cores); a no-op when they are there.
 retrieval-cache: setup
 	$(PY) -m embedkit.datasets.retrieval
 

@@ -69,7 +69,8 @@ class LinearAdapter(nn.Module):
         self.eval()
         with torch.no_grad():
             for s in range(0, len(X), batch_size):
-                out[s:s + batch_size] = self(torch.from_numpy(X[s:s + batch_size]).to(device)).cpu().numpy()
+                block = np.array(X[s:s + batch_size])       # a writable copy: X may be read-only (a cache)
+                out[s:s + batch_size] = self(torch.from_numpy(block).to(device)).cpu().numpy()
         self.train(was)
         return out
 

@@ -14,8 +14,11 @@ module keeps the architecture's defining step at a size that does, following Pre
 (here: the frozen all-MiniLM-L6-v2 token vectors, computed once and cached), and the top
 layers run on the **concatenated pair** with full joint attention. :class:`CrossEncoderHead`
 is those top layers: project the token vectors to ``d_model``, add a segment embedding
-(query or document), prepend a learned ``[CLS]`` vector, run ``n_layers`` transformer
-layers over ``[CLS] query document`` and read the relevance score from ``[CLS]``.
+(query or document) and each token's best match on the other side (an interaction
+feature), prepend a learned ``[CLS]`` vector, run ``n_layers`` transformer layers over
+``[CLS] query document`` and read the relevance score from ``[CLS]``, added to the pair's
+bi-encoder cosine (a skip connection, so that training starts from the first stage's
+ranking and learns the correction).
 
 :func:`train_cross_encoder` trains it listwise on the training queries: the positive and
 ``m`` hard negatives from the first stage, softmax cross-entropy over the ``1 + m`` scores.
@@ -78,16 +81,29 @@ class CrossEncoderHead(nn.Module):
             self.layers = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
             self.norm = nn.LayerNorm(self.d_model)
             self.score = nn.Linear(self.d_model, 1)
+            self.match = nn.Parameter(torch.randn(2, self.d_model) * 0.02)   # query / document side
+            self.cosine_scale = nn.Parameter(torch.tensor(20.0))
 
     def forward(self, q, q_mask, d, d_mask):
         """``q: (b, Lq, d_in), d: (b, Ld, d_in)`` with masks (True = real token) -> ``(b,)``."""
         b = q.shape[0]
+        # Token-level interaction features, computed from the pair itself: each token's best
+        # dot product with the other side (the terms of ColBERT's MaxSim), so matching
+        # evidence enters the joint layer from the first step instead of being discovered.
+        sim = torch.einsum("bqd,bkd->bqk", q, d)
+        q_best = sim.masked_fill(~d_mask[:, None, :], float("-inf")).amax(2).masked_fill(~q_mask, 0.0)
+        d_best = sim.masked_fill(~q_mask[:, :, None], float("-inf")).amax(1).masked_fill(~d_mask, 0.0)
         x = torch.cat([self.cls.expand(b, 1, -1),
-                       self.proj(q) + self.segment.weight[0],
-                       self.proj(d) + self.segment.weight[1]], dim=1)
+                       self.proj(q) + self.segment.weight[0] + q_best[..., None] * self.match[0],
+                       self.proj(d) + self.segment.weight[1] + d_best[..., None] * self.match[1]], dim=1)
         keep = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=q.device), q_mask, d_mask], dim=1)
         h = self.layers(x, src_key_padding_mask=~keep)
-        return self.score(self.norm(h[:, 0])).squeeze(-1)
+        # A skip connection from the bi-encoder: the cosine of the mean-pooled vectors, scaled
+        # as by an InfoNCE temperature (1 / 0.05 at the start). At step 0 the head ranks like
+        # the bi-encoder; the joint layer learns the correction.
+        pooled = [torch.nn.functional.normalize((x_ * m[..., None]).sum(1), dim=-1) for x_, m in ((q, q_mask), (d, d_mask))]
+        cosine = (pooled[0] * pooled[1]).sum(-1)
+        return self.score(self.norm(h[:, 0])).squeeze(-1) + self.cosine_scale * cosine
 
 
 def _pairs(q_tokens, q_offsets, d_tokens, d_offsets, q_ids, d_ids, max_query, max_doc):

@@ -72,7 +72,7 @@ class LateInteractionIndex:
         else:
             if tokens is None or offsets is None:
                 raise TypeError("add needs docs, or both tokens= and offsets=")
-            tokens = as_matrix(tokens, "tokens", d=self.d, dtype=None)
+            tokens = as_matrix(tokens, "tokens", d=self.d, dtype=None, finite=False)
             offsets = _to_array(offsets, "offsets", np.int64)
             if offsets.ndim != 1 or offsets[0] != 0 or offsets[-1] != len(tokens):
                 raise ValueError(f"offsets must run from 0 to len(tokens)={len(tokens)}")
@@ -80,7 +80,9 @@ class LateInteractionIndex:
         if (lengths <= 0).any():
             raise ValueError(f"every document needs at least one token vector; document "
                              f"{int(np.argmax(lengths <= 0))} has none")
-        self.tokens = np.concatenate([self.tokens, tokens.astype(self.tokens.dtype)])
+        tokens = tokens.astype(self.tokens.dtype, copy=False)
+        # The first add keeps the caller's array (a memory-mapped cache stays on disk).
+        self.tokens = tokens if self.ntotal == 0 else np.concatenate([self.tokens, tokens])
         self.offsets = np.concatenate([self.offsets, self.offsets[-1] + np.cumsum(lengths)])
 
     def scores(self, query_tokens, doc_ids) -> np.ndarray:
