@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
-from embedkit.exercises import RESULTS, FunctionQuestion, ValueQuestion
+from embedkit.exercises import RESULTS, FunctionQuestion, MultiPartQuestion, ValueQuestion, leaf_questions
 from embedkit.exercises.core import approx_equal
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,7 +118,7 @@ def _run_and_collect(path: Path, log: Path, monkeypatch) -> dict[str, str]:
 def test_solution_passes_and_stub_is_not_yet(exercise, tmp_path, monkeypatch):
     number = re.match(r"(\d\d)_", exercise.name).group(1)
     module = importlib.import_module(f"embedkit.exercises.ex{number}")
-    qids = [q.qid for q in module.QUESTIONS]
+    qids = [q.qid for q in leaf_questions(module.QUESTIONS)]
     assert qids, f"embedkit.exercises.ex{number} defines no QUESTIONS"
 
     solution = ROOT / "solutions" / exercise.name
