@@ -291,6 +291,8 @@ class FunctionQuestion(Question):
       must not come back as ``int64``); ``"integer"`` requires any integer dtype.
     * ``validate(got, args)``: returns a message when the answer breaks a property the
       value comparison cannot see (e.g. a squared distance below zero), else ``None``.
+    * ``prepare(got)``: puts the answer in a canonical form before the comparison, where
+      the question leaves something free (``sorted`` for "in any order, repeats count").
     """
 
     reference: Callable[..., Any] | None = None
@@ -301,6 +303,7 @@ class FunctionQuestion(Question):
     keep_inputs: bool = False
     dtype: str | None = None
     validate: Callable[[Any, tuple], str | None] | None = None
+    prepare: Callable[[Any], Any] | None = None
     _expected: dict = field(default_factory=dict, repr=False)
 
     def expected_value(self, i: int) -> Any:
@@ -331,6 +334,11 @@ class FunctionQuestion(Question):
             if got is None:
                 raise _Stub(f"`{self.name}` returned None on {label}: did you forget `return`?")
             expected = self.expected_value(i)
+            if self.prepare is not None:
+                try:
+                    got = self.prepare(got)
+                except Exception as err:
+                    return Verdict(INCORRECT, f"{label}: unexpected answer {_short(got)} ({err})")
             ok, why = approx_equal(got, expected, atol=self.atol, rtol=self.rtol)
             if not ok:
                 return Verdict(INCORRECT, f"{label}: {why}")
