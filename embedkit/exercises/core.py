@@ -234,21 +234,32 @@ def _is_stub_value(answer: Any) -> bool:
 
 @dataclass
 class ValueQuestion(Question):
-    """The answer is a value (number, array, dict, set, ...) compared with ``expected``."""
+    """The answer is a value (number, array, dict, set, ...) compared with ``expected``.
+
+    ``expected_fn``, when given instead of ``expected``, computes the expected value on the
+    first check (for an experiment whose answer takes seconds to compute).
+    """
 
     expected: Any = None
     atol: float = 1e-4
     rtol: float = 1e-4
     name: str = "answer"
+    expected_fn: Callable[[], Any] | None = None
+
+    def expected_value(self) -> Any:
+        if self.expected is None and self.expected_fn is not None:
+            self.expected = self.expected_fn()
+        return self.expected
 
     def _evaluate(self, answer: Any) -> Verdict:
         if _is_stub_value(answer):
             raise _Stub(f"`{self.name}` is still a placeholder; replace the ... with your answer")
-        if isinstance(answer, dict) and isinstance(self.expected, dict):
-            stubs = [k for k in self.expected if k in answer and _is_stub_value(answer[k])]
-            if stubs and len(stubs) == len(self.expected):
+        expected = self.expected_value()
+        if isinstance(answer, dict) and isinstance(expected, dict):
+            stubs = [k for k in expected if k in answer and _is_stub_value(answer[k])]
+            if stubs and len(stubs) == len(expected):
                 raise _Stub(f"`{self.name}` is still a placeholder; replace the ... with your answers")
-        ok, why = approx_equal(answer, self.expected, atol=self.atol, rtol=self.rtol)
+        ok, why = approx_equal(answer, expected, atol=self.atol, rtol=self.rtol)
         return Verdict(PASS) if ok else Verdict(INCORRECT, f"`{self.name}`: {why}")
 
 
