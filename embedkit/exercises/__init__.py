@@ -4,7 +4,8 @@
     q1.check(my_function); q1.hint(); q1.hint(2); q1.solution()
     q3.a.check(answer)        # a question in parts
 
-``selftest`` is the interview-revision quiz of notebook 21.
+Notebook 21's self-test mode (a seeded quiz over every interview question) is
+``embedkit.course.SelfTest``.
 """
 from .core import RESULTS, FunctionQuestion, MultiPartQuestion, Question, ValueQuestion, Verdict, leaf_questions
 

@@ -1,5 +1,6 @@
 """Right and wrong answers for ``embedkit.exercises.ex12`` (k-means and IVF)."""
 import numpy as np
+from deferred import Deferred
 
 from embedkit.exercises import ex12
 
@@ -102,15 +103,26 @@ ANSWERS = {
 }
 
 
-# Q6 is an experiment: its answers come from the sweep (a few seconds, once per process).
-_BEST, _COST = ex12._sweep_result(0), ex12._sweep_result(1)
-ANSWERS["ex12.q6.a"] = {"solution": dict(_BEST), "mutants": [
-    ("the last nprobe below the target (one step too early)", {nl: max(1, p // 2) for nl, p in _BEST.items()}),
-    ("the nprobe that reaches recall 1.0", {nl: 2 * p for nl, p in _BEST.items()}),
-    ("nprobe = nlist / 16 everywhere (a rule of thumb, not measured)", {nl: max(1, nl // 16) for nl in _BEST}),
+# Q6 is an experiment: its answers come from the sweep (a few seconds), run when a test needs it.
+def _best():
+    return ex12._sweep_result(0)
+
+
+def _cost():
+    return ex12._sweep_result(1)
+
+
+ANSWERS["ex12.q6.a"] = {"solution": Deferred(lambda: dict(_best())), "mutants": [
+    ("the last nprobe below the target (one step too early)",
+     Deferred(lambda: {nl: max(1, p // 2) for nl, p in _best().items()})),
+    ("the nprobe that reaches recall 1.0", Deferred(lambda: {nl: 2 * p for nl, p in _best().items()})),
+    ("nprobe = nlist / 16 everywhere (a rule of thumb, not measured)",
+     Deferred(lambda: {nl: max(1, nl // 16) for nl in _best()})),
 ]}
-ANSWERS["ex12.q6.b"] = {"solution": dict(_COST), "mutants": [
-    ("vectors scanned only, the nlist centroid distances forgotten", {nl: c - nl for nl, c in _COST.items()}),
-    ("balanced lists assumed: nlist + nprobe * n / nlist", {nl: nl + _BEST[nl] * 10_000 / nl for nl in _BEST}),
-    ("cost at nprobe = 1", {nl: c / _BEST[nl] for nl, c in _COST.items()}),
+ANSWERS["ex12.q6.b"] = {"solution": Deferred(lambda: dict(_cost())), "mutants": [
+    ("vectors scanned only, the nlist centroid distances forgotten",
+     Deferred(lambda: {nl: c - nl for nl, c in _cost().items()})),
+    ("balanced lists assumed: nlist + nprobe * n / nlist",
+     Deferred(lambda: {nl: nl + _best()[nl] * 10_000 / nl for nl in _best()})),
+    ("cost at nprobe = 1", Deferred(lambda: {nl: c / _best()[nl] for nl, c in _cost().items()})),
 ]}

@@ -6,7 +6,8 @@ axis, a missing normalisation, unstable numerics, an off-by-one window, a partia
 left unsorted, an input mutated in place, a wrong dtype, ... A mutant counts as caught
 when the checker says *incorrect* with a message that names the failing input (the case
 label of a function question, the answer's name for a value question); a checker that
-lets one through, or crashes on it, fails here.
+lets one through, or crashes on it, fails here. Answers that come from an experiment are
+wrapped in ``deferred.Deferred`` and computed when their test runs.
 """
 import contextlib
 import importlib
@@ -14,6 +15,7 @@ import io
 from pathlib import Path
 
 import pytest
+from deferred import resolve
 
 from embedkit.exercises import leaf_questions
 from embedkit.exercises.core import FunctionQuestion
@@ -65,14 +67,14 @@ def test_every_question_has_a_solution_and_enough_labelled_mutants(lesson):
 def test_the_solution_passes(lesson):
     questions = _questions(lesson)
     for qid, entry in _answers(lesson).items():
-        verdict = _check(questions[qid], entry["solution"])
+        verdict = _check(questions[qid], resolve(entry["solution"]))
         assert verdict.status == "pass", f"{qid}: the solution got {verdict.status}: {verdict.message}"
 
 
 @pytest.mark.parametrize("lesson, qid, label", list(_cases()))
 def test_the_checker_rejects_the_mutant(lesson, qid, label):
     question = _questions(lesson)[qid]
-    answer = dict(_answers(lesson)[qid]["mutants"])[label]
+    answer = resolve(dict(_answers(lesson)[qid]["mutants"])[label])
     verdict = _check(question, answer)
     assert verdict.status == "incorrect", f"{qid} let '{label}' through ({verdict.status}: {verdict.message})"
     assert "the checker could not evaluate" not in verdict.message, verdict.message
