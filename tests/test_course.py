@@ -72,3 +72,36 @@ def test_links_to_notebook_sections_resolve(path):
                 anchors_of[target_path] = {a for _, _, a in course.headings(target_path)}
             assert anchor in anchors_of[target_path], (
                 f"{path.name}: no heading with anchor #{anchor} in {target_path.name}")
+
+
+# -- notebook 21's self-test mode -------------------------------------------------------------
+def test_self_test_draws_every_question_in_a_seeded_order(capsys):
+    from embedkit import course
+    
+    all_cards = course.quiz_cards()
+    lessons = [p for p in course.lesson_notebooks() if p.name[:2] not in ("00", "21")]
+    assert len([c for c in all_cards if not c.source.startswith("21 ")]) == \
+        sum(len(course.interview_questions(p)) for p in lessons)
+    assert any(c.source == "21 · S01" for c in all_cards) and any(c.source == "21 · M01" for c in all_cards)
+    assert all(c.question and c.answer and "#" in c.link for c in all_cards)
+    a, b, c = course.SelfTest(seed=3), course.SelfTest(seed=3), course.SelfTest(seed=4)
+    assert a.order == b.order != c.order and sorted(a.order) == list(range(len(all_cards)))
+
+    quiz = course.SelfTest(seed=3)
+    quiz.reveal()
+    quiz.mark(True)
+    assert quiz.marks == {} and "`quiz.ask()` first" in capsys.readouterr().out
+    first = quiz.ask()
+    out = capsys.readouterr().out
+    assert first.question in out and first.answer not in out              # the answer waits
+    quiz.reveal()
+    assert first.answer in capsys.readouterr().out
+    quiz.mark(True)
+    second = quiz.ask()
+    quiz.mark(False)
+    capsys.readouterr()
+    assert quiz.score() == (1, 2)
+    out = capsys.readouterr().out
+    assert "Score: 1 of 2 marked answers correct (50%)." in out and second.source in out
+    with pytest.raises(TypeError, match="True or False"):
+        quiz.mark("yes")
