@@ -8,3 +8,6 @@ collection, and is the capstone's storage layer. The lexical and hybrid pieces o
 Depends on the core and on ``embedkit.search``.
 """
 from .vector_store import VectorStore
+# The capstone's engine bridge: a VectorStore to LanceDB and back, LanceDB searched as (D, I).
+from .lancedb_bridge import (from_lancedb, lancedb_search, lancedb_search_shards, to_lancedb,
+                             where_to_sql)
