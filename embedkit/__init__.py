@@ -46,6 +46,8 @@ from .search import (OPQ, BinaryIndex, BinaryQuantizer, FlatIndex, HNSWIndex, IV
 
 # -- part IV, retrieval: a vector store with metadata and filtered search (notebook 20) -
 from .retrieval import VectorStore
+from .retrieval import (from_lancedb, lancedb_search, lancedb_search_shards, to_lancedb,
+                        where_to_sql)
 
 # -- lesson 19, retrieval in practice: lexical, hybrid, late interaction, evaluation ----
 from .neural import (CrossEncoderHead, LinearAdapter, cross_encoder_scores, matryoshka_loss,

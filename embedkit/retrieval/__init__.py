@@ -18,3 +18,6 @@ from .evaluation import bootstrap_ci, paired_bootstrap_ci, per_query_metrics, tr
 from .fusion import normalize_scores, reciprocal_rank_fusion, score_fusion
 from .late_interaction import LateInteractionIndex, maxsim
 from .vector_store import VectorStore
+# The capstone's engine bridge: a VectorStore to LanceDB and back, LanceDB searched as (D, I).
+from .lancedb_bridge import (from_lancedb, lancedb_search, lancedb_search_shards, to_lancedb,
+                             where_to_sql)
