@@ -15,23 +15,26 @@ with a 128-word-piece window never sees the end of a long article, chunks do.
 **Cached features** (:func:`load_minilm_features`, :func:`load_reranker`,
 :func:`load_chunking_set`). all-MiniLM-L6-v2 embeds about 150 short sentences per second
 on 2 cores, so embedding the collection (with its token vectors, for late interaction and
-the reranker) takes minutes: far beyond a notebook's budget. ``make retrieval-cache`` (or
+the reranker) takes minutes: beyond a notebook's budget. ``make retrieval-cache`` (or
 ``python -m embedkit.datasets.retrieval``) computes everything once into
-``~/.cache/embedkit`` (``$EMBEDKIT_CACHE``):
+``~/.cache/embedkit`` (``$EMBEDKIT_CACHE``), about 4 minutes on 2 cores:
 
 ==========================  ===========================================================
 features                    MiniLM (max 128 word pieces): unit sentence vectors of every
                             article and query, float32; every token vector, float16
-reranker                    the cross-encoder head (:mod:`embedkit.neural.cross_encoder`)
-                            trained on the train queries, and its scores for the dense
-                            top 50 of the validation and test queries
+reranker-scores             the scores of the shipped cross-encoder head
+                            (:mod:`embedkit.neural.cross_encoder`, trained on the train
+                            queries, ``data/reranker_head.npz``) for the dense top 50 of
+                            the validation and test queries
 chunking                    MiniLM vectors of the chunking set's queries, of its
                             documents (truncated) and of their chunks for each
                             (size, overlap) setting
 ==========================  ===========================================================
 
-Each part is keyed by the versions of the packages that produce it; a notebook that finds
-a part missing builds it (slowly) and says so.
+Each part is keyed by the versions of the packages that produce it (and the reranker's
+scores by its weights); a notebook that finds a part missing builds it (slowly) and says so.
+These parts differ between CPUs only by rounding. The one trained model is shipped instead
+of cached: see :data:`RERANKER_WEIGHTS`.
 """
 from __future__ import annotations
 
@@ -54,7 +57,7 @@ from ..retrieval.evaluation import train_val_test_split
 from .text import load_wiki_articles
 
 __all__ = ["ArticleRetrieval", "load_article_retrieval", "MiniLMFeatures", "load_minilm_features",
-           "Reranker", "load_reranker", "ChunkingSet", "load_chunking_set", "build_retrieval_cache",
+           "Reranker", "load_reranker", "train_reranker", "ChunkingSet", "load_chunking_set", "build_retrieval_cache",
            "CHUNK_SETTINGS"]
 
 CACHE_VERSION = 1
@@ -212,7 +215,7 @@ class Reranker:
     ``head``: a :class:`~embedkit.neural.cross_encoder.CrossEncoderHead` (eval mode).
     ``queries``: the validation and test query ids it scored; ``candidates (n, 50)`` their
     dense top 50 (MiniLM cosine, best first) and ``scores (n, 50)`` the head's scores.
-    ``meta``: the training settings and the training/scoring times.
+    ``meta``: the training settings, the training loss and time, and the scoring time.
     """
 
     head: object
@@ -227,10 +230,85 @@ class Reranker:
 RERANKER_SETTINGS = dict(d_model=64, n_heads=4, d_ff=128, n_layers=1, steps=300, batch_size=16,
                          n_negatives=7, negative_pool=30, lr=2e-3, max_query=24, max_doc=64, seed=0)
 
+# The trained head ships with the package. Training is deterministic on one CPU, but 300
+# Adam steps amplify the last-bit differences between instruction sets (AVX-512 vs AVX2 vs
+# SSE kernels) into a different head, and notebook 19's numbers by 0.01: so the head is
+# trained once (``python -m embedkit.datasets.retrieval --train-reranker``, about a minute)
+# and every machine scores with the same weights; only the scores (rounding-level
+# differences between CPUs) are computed locally, into the cache.
+RERANKER_WEIGHTS = Path(__file__).resolve().parent / "data" / "reranker_head.npz"
+
+
+def _make_head():
+    from ..neural.cross_encoder import CrossEncoderHead
+
+    cfg = RERANKER_SETTINGS
+    return CrossEncoderHead(384, cfg["d_model"], n_heads=cfg["n_heads"], d_ff=cfg["d_ff"],
+                            n_layers=cfg["n_layers"], seed=cfg["seed"])
+
+
+def train_reranker(*, progress: bool = True, path: Path = RERANKER_WEIGHTS) -> dict:
+    """Train the head on the train queries and write its weights to ``path`` (the shipped file).
+
+    Hard negatives: a random 7 of each train query's dense top 30, its article excluded.
+    Returns the training record saved beside the weights (settings, losses, seconds).
+    """
+    from ..neural.cross_encoder import train_cross_encoder
+
+    cfg = RERANKER_SETTINGS
+    bench = load_article_retrieval()
+    f = load_minilm_features(progress=progress)
+    tokens = (np.asarray(f.query_tokens), f.query_offsets, np.asarray(f.doc_tokens), f.doc_offsets)
+    rng = np.random.default_rng(cfg["seed"])
+    _, top = _dense_top(f, bench.train, cfg["negative_pool"] + 1)
+    negatives = np.stack([rng.permutation(row[row != pos])[:cfg["n_negatives"]]
+                          for row, pos in zip(top, bench.relevant[bench.train])])
+    head = _make_head()
+    t0 = time.perf_counter()
+    history = train_cross_encoder(head, *tokens, bench.train, bench.relevant[bench.train], negatives,
+                                  steps=cfg["steps"], batch_size=cfg["batch_size"], lr=cfg["lr"],
+                                  max_query=cfg["max_query"], max_doc=cfg["max_doc"],
+                                  seed=cfg["seed"], progress=progress)
+    record = {"settings": cfg, "train_seconds": time.perf_counter() - t0,
+              "loss_first": history.first, "loss_last": history.last}
+    state = {k: v.detach().numpy() for k, v in head.state_dict().items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez_compressed(tmp, __record__=np.array(json.dumps(record)), **state)
+    os.replace(tmp, path)
+    return record
+
+
+def _load_head(path: Path = RERANKER_WEIGHTS):
+    """The shipped head (eval mode) and its training record; a clear error if the file is bad."""
+    import zipfile
+
+    import torch
+
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            record = json.loads(str(z["__record__"]))
+            state = {k: torch.from_numpy(z[k]) for k in z.files if k != "__record__"}
+    except FileNotFoundError:
+        raise FileNotFoundError(f"the reranker weights {path} are missing: run "
+                                "`python -m embedkit.datasets.retrieval --train-reranker`") from None
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:   # truncated or foreign file
+        raise ValueError(f"the reranker weights {path} are unreadable ({exc}): restore the file "
+                         "from git or retrain with `python -m embedkit.datasets.retrieval "
+                         "--train-reranker`") from exc
+    if record.get("settings") != RERANKER_SETTINGS:
+        raise ValueError(f"the reranker weights {path} were trained with {record.get('settings')}, "
+                         f"not RERANKER_SETTINGS = {RERANKER_SETTINGS}: retrain them")
+    head = _make_head()
+    head.load_state_dict(state)
+    head.eval()
+    return head, record
+
 
 def _reranker_folder() -> Path:
-    # the settings are part of the key; bump "head" when CrossEncoderHead changes
-    return _folder("reranker", {**RERANKER_SETTINGS, "head": 2})
+    # the scores depend on the shipped weights: their hash is part of the key
+    digest = hashlib.sha1(RERANKER_WEIGHTS.read_bytes()).hexdigest()[:10] if RERANKER_WEIGHTS.exists() else "none"
+    return _folder("reranker-scores", {**RERANKER_SETTINGS, "weights": digest})
 
 
 def _dense_top(features: MiniLMFeatures, query_ids, k: int):
@@ -241,50 +319,31 @@ def _dense_top(features: MiniLMFeatures, query_ids, k: int):
 
 
 def load_reranker(*, build: bool = True, progress: bool = True) -> Reranker:
-    """The cross-encoder head trained on the train queries (built first if missing)."""
-    import torch
+    """The shipped cross-encoder head and its scores for the validation and test queries.
 
-    from ..neural.cross_encoder import CrossEncoderHead, cross_encoder_scores, train_cross_encoder
+    The scores of each query's dense top 50 are computed once into the cache (about 30 s on
+    2 cores) and read back afterwards.
+    """
+    from ..neural.cross_encoder import cross_encoder_scores
 
     cfg = RERANKER_SETTINGS
+    head, record = _load_head()
     folder = _reranker_folder()
-    make = lambda: CrossEncoderHead(384, cfg["d_model"], n_heads=cfg["n_heads"], d_ff=cfg["d_ff"],  # noqa: E731
-                                    n_layers=cfg["n_layers"], seed=cfg["seed"])
     if not (folder / "meta.json").exists():
         if not build:
             raise FileNotFoundError(f"{folder} is missing: run `make retrieval-cache`")
         bench = load_article_retrieval()
         f = load_minilm_features(progress=progress)
         tokens = (np.asarray(f.query_tokens), f.query_offsets, np.asarray(f.doc_tokens), f.doc_offsets)
-        rng = np.random.default_rng(cfg["seed"])
-        # Hard negatives for training: a random 7 of each train query's dense top 30, positive excluded.
-        _, top = _dense_top(f, bench.train, cfg["negative_pool"] + 1)
-        negatives = np.stack([rng.permutation(row[row != pos])[:cfg["n_negatives"]]
-                              for row, pos in zip(top, bench.relevant[bench.train])])
-        head = make()
-        t0 = time.perf_counter()
-        history = train_cross_encoder(head, *tokens, bench.train, bench.relevant[bench.train], negatives,
-                                      steps=cfg["steps"], batch_size=cfg["batch_size"], lr=cfg["lr"],
-                                      max_query=cfg["max_query"], max_doc=cfg["max_doc"],
-                                      seed=cfg["seed"], progress=progress)
-        train_seconds = time.perf_counter() - t0
         queries = np.concatenate([bench.val, bench.test])
         _, candidates = _dense_top(f, queries, RERANK_DEPTH)
         t0 = time.perf_counter()
         scores = cross_encoder_scores(head, *tokens, queries, candidates, max_query=cfg["max_query"],
                                       max_doc=cfg["max_doc"])
-        score_seconds = time.perf_counter() - t0
-        state = {k: v.detach().numpy() for k, v in head.state_dict().items()}
-        _save(folder, {"queries": queries, "candidates": candidates, "scores": scores,
-                       **{f"state.{k}": v for k, v in state.items()}},
-              {"settings": cfg, "state_keys": list(state), "train_seconds": train_seconds,
-               "score_seconds": score_seconds, "n_pairs_scored": int(candidates.size),
-               "loss_first": history.first, "loss_last": history.last})
-    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    arrays = _load(folder, ["queries", "candidates", "scores"] + [f"state.{k}" for k in meta["state_keys"]])
-    head = make()
-    head.load_state_dict({k: torch.from_numpy(arrays[f"state.{k}"]) for k in meta["state_keys"]})
-    head.eval()
+        _save(folder, {"queries": queries, "candidates": candidates, "scores": scores},
+              {"score_seconds": time.perf_counter() - t0, "n_pairs_scored": int(candidates.size)})
+    meta = {**record, **json.loads((folder / "meta.json").read_text(encoding="utf-8"))}
+    arrays = _load(folder, ["queries", "candidates", "scores"])
     return Reranker(head, arrays["queries"], arrays["candidates"], arrays["scores"], meta)
 
 
@@ -369,4 +428,9 @@ def build_retrieval_cache(progress: bool = True) -> None:
 
 
 if __name__ == "__main__":
-    build_retrieval_cache()
+    import sys
+
+    if "--train-reranker" in sys.argv[1:]:
+        print(f"reranker trained: {train_reranker()} -> {RERANKER_WEIGHTS}")
+    else:
+        build_retrieval_cache()

@@ -30,3 +30,29 @@ def test_cached_features_are_consistent():
         mean = np.asarray(f.doc_tokens[f.doc_offsets[i]:f.doc_offsets[i + 1]], dtype=np.float32).mean(0)
         assert float(mean @ f.doc_vectors[i]) / np.linalg.norm(mean) > 0.9999
     assert np.diff(f.doc_offsets).max() <= 128
+
+
+def test_shipped_reranker_head_loads_with_its_training_record():
+    from embedkit.datasets.retrieval import RERANKER_SETTINGS, RERANKER_WEIGHTS, _load_head
+
+    head, record = _load_head()
+    assert record["settings"] == RERANKER_SETTINGS
+    assert record["loss_last"] < record["loss_first"]        # it learned something
+    assert not head.training
+    assert sum(p.numel() for p in head.parameters()) == 58_626
+    assert RERANKER_WEIGHTS.stat().st_size < 400_000          # small enough to ship in git
+
+
+def test_damaged_or_missing_reranker_weights_give_a_clear_error(tmp_path):
+    from embedkit.datasets.retrieval import RERANKER_WEIGHTS, _load_head
+
+    with pytest.raises(FileNotFoundError, match="--train-reranker"):
+        _load_head(tmp_path / "absent.npz")
+    damaged = tmp_path / "damaged.npz"
+    damaged.write_bytes(RERANKER_WEIGHTS.read_bytes()[:5000])       # a truncated copy
+    with pytest.raises(ValueError, match="unreadable"):
+        _load_head(damaged)
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, __record__=np.array('{"settings": {"d_model": 8}}'))
+    with pytest.raises(ValueError, match="trained with"):
+        _load_head(foreign)
