@@ -2,7 +2,8 @@
 
 Used by notebook 21 (interview revision: every lesson's questions in one place, each
 linked back to the notebook that answers it) and by ``make cheatsheet``
-(``tools/build_cheatsheet.py``: every lesson's **Key takeaways** on one HTML page), and by
+(``tools/build_cheatsheet.py``: every lesson's **Key takeaways** on one HTML page), by
+``make flashcards`` (``tools/build_flashcards.py``: every question as an Anki card), and by
 the tests that check every link in the course resolves to a real heading.
 
 Conventions it relies on (tested in ``tests/test_course_layout.py``):
@@ -10,7 +11,9 @@ Conventions it relies on (tested in ``tests/test_course_layout.py``):
 * a lesson's key takeaways are one markdown cell tagged ``takeaway`` that starts with
   ``## Key takeaways``;
 * its interview questions are a markdown cell starting with ``## Interview questions``:
-  a numbered list of bold questions, then a ``<details>`` block with the numbered answers.
+  a numbered list of bold questions, then a ``<details>`` block with the numbered answers;
+* the interview-revision notebook answers each seed-note question in a markdown cell of
+  its own, headed ``### SNN · the question``.
 """
 from __future__ import annotations
 
@@ -19,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["course_root", "lesson_notebooks", "heading_anchor", "headings", "takeaways",
-           "interview_questions", "InterviewQuestion", "notebook_title", "section_links"]
+           "interview_questions", "InterviewQuestion", "notebook_title", "section_links",
+           "seed_questions"]
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
 _FENCE = re.compile(r"^```.*?^```", re.M | re.S)
@@ -117,6 +121,8 @@ class InterviewQuestion:
     number: int
     question: str
     answer: str
+    anchor: str = ""    # the heading it sits under, as a link anchor ("Interview-questions")
+    kind: str = "lesson"    # "lesson": a lesson's own question; "seed": a seed-note question
 
 
 def _numbered_items(text: str) -> dict[int, str]:
@@ -161,7 +167,34 @@ def interview_questions(path) -> list[InterviewQuestion]:
                     questions[n], answers[n] = q, _strip_details(a)
             return [
                 InterviewQuestion(path.name, n, re.sub(r"\s+", " ", q.replace("**", "")).strip(),
-                                  answers.get(n, ""))
+                                  answers.get(n, ""), anchor="Interview-questions")
                 for n, q in sorted(questions.items())
             ]
     return []
+
+
+_SEED_HEADING = re.compile(r"^###\s+S(\d\d) · (.+?)\s*$")
+
+
+def seed_questions(path=None) -> list[InterviewQuestion]:
+    """The seed-note questions the interview-revision notebook answers, in order.
+
+    Each is a markdown cell headed ``### SNN · question``; the rest of the cell is the
+    answer, ending with its **Where the course shows it:** links. ``number`` is NN,
+    ``anchor`` the heading's anchor, ``kind`` is ``"seed"``. ``path`` defaults to the
+    course's ``NN_interview_revision.ipynb``.
+    """
+    if path is None:
+        found = [p for p in lesson_notebooks() if p.name.endswith("_interview_revision.ipynb")]
+        if not found:
+            raise FileNotFoundError("no notebooks/NN_interview_revision.ipynb in the course")
+        path = found[0]
+    path = Path(path)
+    out = []
+    for cell in _read(path).cells:
+        first, _, body = cell.source.partition("\n")
+        m = _SEED_HEADING.match(first) if cell.cell_type == "markdown" else None
+        if m:
+            out.append(InterviewQuestion(path.name, int(m.group(1)), m.group(2), body.strip(),
+                                         anchor=heading_anchor(first.lstrip("#").strip()), kind="seed"))
+    return out
