@@ -168,10 +168,16 @@ def test_search_index_and_cheat_sheet(site):
 
 
 def test_a_link_to_a_missing_section_fails_the_build(tmp_path):
+    """Also on a rebuild where only the target changed: every link is resolved again."""
     from tools.build_site import build
 
-    folders, readme = _course(tmp_path, "02_beta.ipynb#No-such-section")
-    with pytest.raises(RuntimeError, match="No-such-section"):
+    folders, readme = _course(tmp_path, f"02_beta.ipynb#{QUOTED_ANCHOR}")
+    build(tmp_path / "site", folders=folders, readme=readme)
+    beta = folders["notebooks"][1]
+    nb = nbformat.read(beta, as_version=4)
+    nb.cells[0].source = nb.cells[0].source.replace(QUOTED, "2. A renamed heading")
+    nbformat.write(nb, beta)
+    with pytest.raises(RuntimeError, match="quoted"):
         build(tmp_path / "site", folders=folders, readme=readme)
 
 

@@ -189,10 +189,28 @@ _IMAGES_JS = """async () => {
 }"""
 
 
+_TABLE_RULE = re.compile(r"^ {0,3}\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$", re.M)
+
+
 def _stored_figures(path: Path) -> int:
+    """Outputs of a stored notebook that hold a picture (one is drawn per output)."""
     nb = nbformat.read(path, as_version=4)
-    return sum("image/png" in out.get("data", {}) for c in nb.cells if c.cell_type == "code"
-               for out in c.outputs)
+    return sum(any(m.startswith("image/") for m in out.get("data", {}))
+               for c in nb.cells if c.cell_type == "code" for out in c.outputs)
+
+
+def _stored_tables(path: Path) -> int:
+    """Markdown tables (cells and printed Markdown) and HTML tables printed by cells."""
+    nb = nbformat.read(path, as_version=4)
+    count = 0
+    for c in nb.cells:
+        if c.cell_type == "markdown":
+            count += len(_TABLE_RULE.findall(c.source))
+        for out in c.get("outputs", []):
+            data = out.get("data", {})
+            count += len(_TABLE_RULE.findall(data.get("text/markdown", "")))
+            count += data.get("text/html", "").count("<table")
+    return count
 
 
 def check_site(context, site: Path, shots: Path, problems: Problems) -> dict:
@@ -239,6 +257,7 @@ def check_site(context, site: Path, shots: Path, problems: Problems) -> dict:
                 if not img["ok"]:
                     problems.add("broken images", f"{where[0]}: {img['src']}")
             pages[url]["figures"] = shown
+            pages[url]["tables"] = page.evaluate("() => document.querySelectorAll('article table').length")
             images["outputs"] += shown
             for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
                 if not href.startswith(("http:", "https:")):
@@ -276,15 +295,19 @@ def check_site(context, site: Path, shots: Path, problems: Problems) -> dict:
                     and fragment not in pages[target]["ids"]:
                 problems.add("links to a missing #section", f"{source} -> {href[len(base):]}")
 
-        # every figure of every stored notebook is on its page
-        figures = {}
-        for folder in ("notebooks", "solutions"):
+        # every figure and table of every stored notebook is on its page
+        figures, tables = {}, {}
+        for folder in ("notebooks", "exercises", "solutions"):
             for path in course.lesson_notebooks(ROOT / folder):
-                shown = pages.get(f"{base}{folder}/{path.stem}.html", {}).get("figures", 0)
-                stored = _stored_figures(path)
+                built = pages.get(f"{base}{folder}/{path.stem}.html", {})
+                stored, shown = _stored_figures(path), built.get("figures", 0)
                 figures[f"{folder}/{path.stem}"] = (stored, shown)
                 if shown != stored:
                     problems.add("figures", f"{folder}/{path.stem}: {stored} stored, {shown} on the page")
+                stored, shown = _stored_tables(path), built.get("tables", 0)
+                tables[f"{folder}/{path.stem}"] = (stored, shown)
+                if shown != stored:
+                    problems.add("tables", f"{folder}/{path.stem}: {stored} in the notebook, {shown} on the page")
 
         # a lesson page with a figure, as a reader sees it
         lesson = next(p for p in course.lesson_notebooks() if _stored_figures(p))
@@ -332,7 +355,8 @@ def check_site(context, site: Path, shots: Path, problems: Problems) -> dict:
         "external_links_not_followed": len(external), "images": images["total"],
         "unique_images": len(images["unique"]), "output_figures": images["outputs"],
         "math_pages": math["pages_with_math"], "math_typeset": math["typeset"],
-        "figures_per_notebook": figures, "search_hits_product_quantization": hits,
+        "figures_per_notebook": figures, "tables": sum(shown for _, shown in tables.values()),
+        "tables_per_notebook": tables, "search_hits_product_quantization": hits,
         "flashcard_links": len(cards), "site_bytes": size, "screenshot_lesson": lesson.stem,
     }
 
@@ -562,6 +586,7 @@ def main(argv: list[str] | None = None) -> int:
         s = report["site"]
         print(f"site: {s['pages']} pages, {s['internal_links']} internal links "
               f"({s['internal_link_targets']} distinct targets), {s['images']} images "
+              f"({s['tables']} tables), "
               f"({s['output_figures']} notebook figures), {s['math_typeset']} formulas typeset, "
               f"{s['flashcard_links']} flashcard links, search found {s['search_hits_product_quantization']} "
               f"pages; {s['external_links_not_followed']} external links not followed")

@@ -7,7 +7,7 @@ One card per question, read through ``embedkit.course``: every lesson's **Interv
 questions** (``course.interview_questions``) and every seed-note question answered in the
 interview-revision notebook (``course.seed_questions``). Each card keeps the answer's math
 (as ``\\(...\\)`` / ``\\[...\\]``, which Anki typesets with its own MathJax; a formula
-written over several lines is joined onto one, ``tools/markdown_math.py``) and code, and
+written over several lines is joined onto one, ``tools/lab_markdown.py``) and code, and
 links to the section that proves it on the course website (``make site``; by default the
 local copy in ``build/site``, or ``--site-url`` where the site is published). Cards are
 tagged by lesson (``embedkit::04_word2vec``) and by kind (``embedkit::lesson`` or
@@ -31,7 +31,7 @@ from urllib.parse import quote, unquote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from embedkit import course  # noqa: E402
-from tools.markdown_math import join_math_lines  # noqa: E402
+from tools.lab_markdown import portable  # noqa: E402
 
 # Fixed ids: Anki recognises the deck and note type across rebuilds by these numbers.
 DECK_ID = 1_734_021_901
@@ -77,16 +77,16 @@ def collect_cards(site_url: str, notebooks: list[Path] | None = None) -> list[Ca
     for path in notebooks:
         title = course.notebook_title(path)
         for q in course.interview_questions(path):
-            cards.append(Card(f"lesson/{path.stem}/{q.number}", title, join_math_lines(q.question),
-                              join_math_lines(q.answer),
+            cards.append(Card(f"lesson/{path.stem}/{q.number}", title, portable(q.question),
+                              portable(q.answer),
                               _site_link(site_url, q.notebook, q.anchor),
                               (f"embedkit::{path.stem}", "embedkit::lesson")))
     revision = [p for p in notebooks if p.name.endswith("_interview_revision.ipynb")]
     for path in revision:
         title = course.notebook_title(path)
         for q in course.seed_questions(path):
-            cards.append(Card(f"seed/S{q.number:02d}", title, join_math_lines(q.question),
-                              join_math_lines(q.answer),
+            cards.append(Card(f"seed/S{q.number:02d}", title, portable(q.question),
+                              portable(q.answer),
                               _site_link(site_url, q.notebook, q.anchor),
                               (f"embedkit::{path.stem}", "embedkit::seed")))
     return cards

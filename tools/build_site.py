@@ -11,10 +11,9 @@ notebooks keeps working:
 * ``index.md``: the README (the map of the course) followed by the navigation, one
   section each for the lessons, the exercises, the solutions and the reference pages, in
   course order (``embedkit.course.lesson_notebooks``: any ``NN_*.ipynb`` that exists);
-* ``notebooks/``, ``exercises/``, ``solutions/``: the notebooks as stored, with each
-  multi-line formula joined onto one line (``tools/markdown_math.py``: JupyterLab reads
-  math before Markdown, MyST after it, so a formula line starting with ``+`` would
-  otherwise become a bullet);
+* ``notebooks/``, ``exercises/``, ``solutions/``: the notebooks as stored, their Markdown
+  rewritten where MyST would read it differently from JupyterLab (``tools/lab_markdown.py``:
+  formulas over several lines, folded answers written as one block of HTML);
 * ``cheatsheet.ipynb``: every lesson's Key takeaways (``tools/build_cheatsheet.py``).
 
 Headings get the anchors JupyterLab gives them (``tools/site/conf.py``), so a link such
@@ -40,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from embedkit import course  # noqa: E402
 from tools.build_cheatsheet import cheatsheet_notebook  # noqa: E402
-from tools.markdown_math import join_math_lines  # noqa: E402
+from tools.lab_markdown import portable  # noqa: E402
 from tools.mathjax import copy_mathjax  # noqa: E402
 
 CONF_DIR = ROOT / "tools" / "site"
@@ -84,14 +83,14 @@ def home_page(readme: str, folders: dict[str, list[Path]]) -> str:
 
 
 def page_source(path: Path) -> bytes:
-    """A stored notebook as the site reads it: outputs untouched, formulas on one line."""
+    """A stored notebook as the site reads it: outputs untouched, Markdown made portable."""
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            cell.source = join_math_lines(cell.source)
+            cell.source = portable(cell.source)
         for out in cell.get("outputs", []):
             if "text/markdown" in out.get("data", {}):
-                out.data["text/markdown"] = join_math_lines(out.data["text/markdown"])
+                out.data["text/markdown"] = portable(out.data["text/markdown"])
     return nbformat.writes(nb).encode("utf-8")
 
 
@@ -125,6 +124,7 @@ def build(out: Path | str = ROOT / "build" / "site", *, folders: dict[str, list[
     """Stage the sources, run Sphinx (html), copy MathJax; raise on any Sphinx warning."""
     from sphinx.application import Sphinx
     from sphinx.util.console import nocolor
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
 
     nocolor()                                  # plain warnings, to quote in the error
 
@@ -139,10 +139,12 @@ def build(out: Path | str = ROOT / "build" / "site", *, folders: dict[str, list[
     docs = stage(src, readme, folders)
 
     warnings = io.StringIO()
-    app = Sphinx(str(src), str(CONF_DIR), str(out), str(doctrees), "html",
-                 status=sys.stdout if not quiet else io.StringIO(), warning=warnings,
-                 keep_going=True)
-    app.build()
+    # as sphinx-build does: docutils' registries set up afresh, so builds can run in one process
+    with patch_docutils(CONF_DIR), docutils_namespace():
+        app = Sphinx(str(src), str(CONF_DIR), str(out), str(doctrees), "html",
+                     status=sys.stdout if not quiet else io.StringIO(), warning=warnings,
+                     keep_going=True)
+        app.build(force_all=True)   # reads only changed notebooks, but re-resolves every link
     problems = [line for line in warnings.getvalue().splitlines() if "WARNING" in line or "ERROR" in line]
     if problems or app.statuscode:
         raise RuntimeError("the site build reported problems:\n" + "\n".join(problems))

@@ -10,7 +10,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from tools.mathjax import MATHJAX_QUERY  # noqa: E402
-from embedkit.course import heading_anchor  # noqa: E402
 
 project = "embedkit"
 author = "the embedkit course"
@@ -37,11 +36,10 @@ myst_dmath_double_inline = True
 # The course links sections as JupyterLab does (`04_word2vec.ipynb#3.-Negative-sampling`):
 # give every heading that anchor, so the same links work on the site.
 myst_heading_anchors = 6
-myst_heading_slug_func = heading_anchor
+myst_heading_slug_func = "embedkit.course.heading_anchor"   # by name: the config stays picklable
 
-# Lessons skip heading levels on purpose (a "####" under a "##"), which is not an error;
-# the anchor function (a plain function) cannot be pickled with the environment: harmless.
-suppress_warnings = ["myst.header", "config.cache"]
+# Lessons skip heading levels on purpose (a "####" under a "##"), which is not an error.
+suppress_warnings = ["myst.header"]
 
 # --- math with no network: MathJax 2 copied into _static/mathjax by build_site.py ----
 mathjax_path = f"mathjax/MathJax.js?{MATHJAX_QUERY}"
