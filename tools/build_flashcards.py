@@ -71,24 +71,20 @@ def _site_link(site_url: str, notebook: str, anchor: str) -> str:
 
 
 def collect_cards(site_url: str, notebooks: list[Path] | None = None) -> list[Card]:
-    """Every lesson's interview questions, then the seed-note questions, in course order."""
+    """Every lesson's interview questions in course order; the seed-note questions after
+    the interview-revision notebook's own."""
     notebooks = course.lesson_notebooks() if notebooks is None else notebooks
     cards = []
     for path in notebooks:
         title = course.notebook_title(path)
-        for q in course.interview_questions(path):
-            cards.append(Card(f"lesson/{path.stem}/{q.number}", title, portable(q.question),
-                              portable(q.answer),
+        questions = course.interview_questions(path)
+        if path.name.endswith("_interview_revision.ipynb"):
+            questions += course.seed_questions(path)
+        for q in questions:
+            key = f"lesson/{path.stem}/{q.number}" if q.kind == "lesson" else f"seed/S{q.number:02d}"
+            cards.append(Card(key, title, portable(q.question), portable(q.answer),
                               _site_link(site_url, q.notebook, q.anchor),
-                              (f"embedkit::{path.stem}", "embedkit::lesson")))
-    revision = [p for p in notebooks if p.name.endswith("_interview_revision.ipynb")]
-    for path in revision:
-        title = course.notebook_title(path)
-        for q in course.seed_questions(path):
-            cards.append(Card(f"seed/S{q.number:02d}", title, portable(q.question),
-                              portable(q.answer),
-                              _site_link(site_url, q.notebook, q.anchor),
-                              (f"embedkit::{path.stem}", "embedkit::seed")))
+                              (f"embedkit::{path.stem}", f"embedkit::{q.kind}")))
     return cards
 
 
