@@ -30,6 +30,7 @@ import json
 import shutil
 import sys
 import time
+import warnings as warnings_module
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,7 +141,9 @@ def build(out: Path | str = ROOT / "build" / "site", *, folders: dict[str, list[
 
     warnings = io.StringIO()
     # as sphinx-build does: docutils' registries set up afresh, so builds can run in one process
-    with patch_docutils(CONF_DIR), docutils_namespace():
+    with patch_docutils(CONF_DIR), docutils_namespace(), warnings_module.catch_warnings():
+        # the theme and MyST still use Sphinx APIs announced for removal in Sphinx 11
+        warnings_module.filterwarnings("ignore", message=".*Check CHANGES for Sphinx API modifications")
         app = Sphinx(str(src), str(CONF_DIR), str(out), str(doctrees), "html",
                      status=sys.stdout if not quiet else io.StringIO(), warning=warnings,
                      keep_going=True)
