@@ -330,7 +330,7 @@ def check_site(context, site: Path, shots: Path, problems: Problems) -> dict:
         # search, served by the site itself
         where[0] = "search.html"
         page.goto(f"{base}search.html?q=product+quantization", wait_until="load")
-        page.wait_for_selector("#search-results ul.search li", timeout=30000)
+        page.locator("#search-results .search-summary", has_text="found").wait_for(timeout=60_000)
         hits = page.locator("#search-results ul.search li").count()
         if not page.locator("#search-results a[href*='14_product_quantization']").count():
             problems.add("search", "searching 'product quantization' does not find lesson 14")
@@ -468,6 +468,8 @@ def check_lab(context, shots: Path, problems: Problems, timeout_s: float = 180) 
         if result["kernel"] != KERNEL_DISPLAY_NAME:
             problems.add("jupyterlab", f"lesson 00 opened on kernel {result['kernel']!r}, "
                                        f"not {KERNEL_DISPLAY_NAME!r}")
+        # a cell run before the kernel is connected is dropped: wait for "<kernel> | Idle"
+        page.locator(".jp-StatusBar-Item", has_text=re.compile(r"\| Idle")).first.wait_for(timeout=120_000)
         page.wait_for_selector(".jp-DirListing-item", timeout=60_000)
         listed = [t.strip() for t in page.locator(".jp-DirListing-item .jp-DirListing-itemText").all_inner_texts()]
         lessons = [p.name for p in course.lesson_notebooks()]
@@ -586,8 +588,8 @@ def main(argv: list[str] | None = None) -> int:
         s = report["site"]
         print(f"site: {s['pages']} pages, {s['internal_links']} internal links "
               f"({s['internal_link_targets']} distinct targets), {s['images']} images "
-              f"({s['tables']} tables), "
-              f"({s['output_figures']} notebook figures), {s['math_typeset']} formulas typeset, "
+              f"({s['output_figures']} notebook figures), {s['tables']} tables, "
+              f"{s['math_typeset']} formulas typeset, "
               f"{s['flashcard_links']} flashcard links, search found {s['search_hits_product_quantization']} "
               f"pages; {s['external_links_not_followed']} external links not followed")
         print(f"cheat sheet opened as a file: {report['cheatsheet_file']['typeset']} formulas typeset")
