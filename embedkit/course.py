@@ -1,9 +1,10 @@
 """The course notebooks as data: headings and their anchors, takeaways, interview questions.
 
 Used by notebook 21 (interview revision: every lesson's questions in one place, each
-linked back to the notebook that answers it, and its self-test mode :class:`SelfTest`) and
-by ``make cheatsheet``
-(``tools/build_cheatsheet.py``: every lesson's **Key takeaways** on one HTML page), and by
+linked back to the notebook that answers it, and its self-test mode :class:`SelfTest`), by
+``make cheatsheet`` (``tools/build_cheatsheet.py``: every lesson's **Key takeaways** on one
+HTML page), by ``make flashcards`` (``tools/build_flashcards.py``: every question as an Anki
+card), and by
 the tests that check every link in the course resolves to a real heading.
 
 Conventions it relies on (tested in ``tests/test_course_layout.py``):
@@ -11,7 +12,9 @@ Conventions it relies on (tested in ``tests/test_course_layout.py``):
 * a lesson's key takeaways are one markdown cell tagged ``takeaway`` that starts with
   ``## Key takeaways``;
 * its interview questions are a markdown cell starting with ``## Interview questions``:
-  a numbered list of bold questions, then a ``<details>`` block with the numbered answers.
+  a numbered list of bold questions, then a ``<details>`` block with the numbered answers;
+* the interview-revision notebook answers each seed-note question in a markdown cell of
+  its own, headed ``### SNN · the question``.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ import numpy as np
 
 __all__ = ["course_root", "lesson_notebooks", "heading_anchor", "headings", "takeaways",
            "interview_questions", "InterviewQuestion", "notebook_title", "section_links",
-           "Card", "quiz_cards", "SelfTest"]
+           "Card", "quiz_cards", "SelfTest", "seed_questions"]
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
 _FENCE = re.compile(r"^```.*?^```", re.M | re.S)
@@ -121,6 +124,8 @@ class InterviewQuestion:
     number: int
     question: str
     answer: str
+    anchor: str = ""    # the heading it sits under, as a link anchor ("Interview-questions")
+    kind: str = "lesson"    # "lesson": a lesson's own question; "seed": a seed-note question
 
 
 def _numbered_items(text: str) -> dict[int, str]:
@@ -165,10 +170,43 @@ def interview_questions(path) -> list[InterviewQuestion]:
                     questions[n], answers[n] = q, _strip_details(a)
             return [
                 InterviewQuestion(path.name, n, re.sub(r"\s+", " ", q.replace("**", "")).strip(),
-                                  answers.get(n, ""))
+                                  answers.get(n, ""), anchor="Interview-questions")
                 for n, q in sorted(questions.items())
             ]
     return []
+
+
+# Notebook 21's sections: "### S05 · question" (a seed-note question) or "### M03 · claim" (a myth).
+_REVISION_HEADING = re.compile(r"^###\s+([SM])(\d\d)\s+·\s+(.+?)\s*$")
+
+
+def _revision_sections(path: Path):
+    """Yield ``(kind, number, title, answer, anchor)`` for each S/M section of notebook 21."""
+    for cell in _read(path).cells:
+        if cell.cell_type != "markdown" or not cell.source:
+            continue
+        first, _, body = cell.source.partition("\n")
+        m = _REVISION_HEADING.match(first.strip())
+        if m:
+            yield m.group(1), int(m.group(2)), m.group(3), body.strip(), heading_anchor(first.lstrip("#").strip())
+
+
+def seed_questions(path=None) -> list[InterviewQuestion]:
+    """The seed-note questions the interview-revision notebook answers, in order.
+
+    Each is a markdown cell headed ``### SNN · question``; the rest of the cell is the
+    answer, ending with its **Where the course shows it:** links. ``number`` is NN,
+    ``anchor`` the heading's anchor, ``kind`` is ``"seed"``. ``path`` defaults to the
+    course's ``NN_interview_revision.ipynb``.
+    """
+    if path is None:
+        found = [p for p in lesson_notebooks() if p.name.endswith("_interview_revision.ipynb")]
+        if not found:
+            raise FileNotFoundError("no notebooks/NN_interview_revision.ipynb in the course")
+        path = found[0]
+    path = Path(path)
+    return [InterviewQuestion(path.name, number, title, body, anchor=anchor, kind="seed")
+            for kind, number, title, body, anchor in _revision_sections(path) if kind == "S"]
 
 
 # -- the self-test mode of notebook 21 -------------------------------------------------------
@@ -180,7 +218,6 @@ def interview_questions(path) -> list[InterviewQuestion]:
 # The cards are every lesson's interview questions plus notebook 21's answers to the
 # seed-note questions (S01...) and its myths (M01...: "what is wrong with this claim?").
 # In Jupyter, questions and answers render as markdown; elsewhere they are printed.
-_SECTION = re.compile(r"^###\s+([SM]\d\d)\s+·\s+(.+)$")
 
 
 @dataclass(frozen=True)
@@ -196,18 +233,10 @@ class Card:
 def _revision_cards(path: Path) -> list[Card]:
     """Notebook 21's seed-note answers (S..) and myths (M..) as cards."""
     out = []
-    for cell in _read(path).cells:
-        if cell.cell_type != "markdown" or not cell.source:
-            continue
-        first, _, body = cell.source.partition("\n")
-        m = _SECTION.match(first.strip())
-        if not m:
-            continue
-        tag, title = m.groups()
-        question = (title if tag.startswith("S") else
+    for kind, number, title, body, anchor in _revision_sections(path):
+        question = (title if kind == "S" else
                     f"A confident claim: \u201c{title}\u201d. What is wrong with it, and how would you show it?")
-        out.append(Card(f"21 · {tag}", question, body.strip(),
-                        f"{path.name}#{heading_anchor(first.lstrip('#').strip())}"))
+        out.append(Card(f"21 · {kind}{number:02d}", question, body, f"{path.name}#{anchor}"))
     return out
 
 
