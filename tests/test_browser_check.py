@@ -60,7 +60,7 @@ def test_lab_opens_every_notebook_on_the_course_kernel():
     # the kernel `make setup` registers is the one the settings allow, under the name the check expects
     assert re.search(r'--name embedkit --display-name "Python \(embedkit\)"', makefile)
     assert browser_check.KERNEL_DISPLAY_NAME == "Python (embedkit)"
-    lab = makefile.split("\nlab: setup\n", 1)[1].split("\n\n", 1)[0]
+    lab = re.search(r"\nlab: setup[^\n]*\n(.*?)\n\n", makefile, re.S).group(1)
     assert 'JUPYTER_CONFIG_PATH="$(CURDIR)/tools/jupyterlab"' in lab and "$(LAB_ARGS)" in lab
     assert "--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb" in lab
 
