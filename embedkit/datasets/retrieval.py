@@ -233,7 +233,7 @@ RERANKER_SETTINGS = dict(d_model=64, n_heads=4, d_ff=128, n_layers=1, steps=300,
 # The trained head ships with the package. Training is deterministic on one CPU, but 300
 # Adam steps amplify the last-bit differences between instruction sets (AVX-512 vs AVX2 vs
 # SSE kernels) into a different head, and notebook 19's numbers by 0.01: so the head is
-# trained once (``python -m embedkit.datasets.retrieval --train-reranker``, about a minute)
+# trained once (``python -m embedkit.datasets.retrieval --train-reranker``, under a minute)
 # and every machine scores with the same weights; only the scores (rounding-level
 # differences between CPUs) are computed locally, into the cache.
 RERANKER_WEIGHTS = Path(__file__).resolve().parent / "data" / "reranker_head.npz"
@@ -300,15 +300,21 @@ def _load_head(path: Path = RERANKER_WEIGHTS):
         raise ValueError(f"the reranker weights {path} were trained with {record.get('settings')}, "
                          f"not RERANKER_SETTINGS = {RERANKER_SETTINGS}: retrain them")
     head = _make_head()
-    head.load_state_dict(state)
+    try:
+        head.load_state_dict(state)
+    except RuntimeError as exc:                         # CrossEncoderHead changed since training
+        raise ValueError(f"the reranker weights {path} do not fit CrossEncoderHead as it is now: "
+                         "retrain them with `python -m embedkit.datasets.retrieval --train-reranker`"
+                         ) from exc
     head.eval()
     return head, record
 
 
 def _reranker_folder() -> Path:
-    # the scores depend on the shipped weights: their hash is part of the key
+    # the scores depend on the shipped weights (their hash is part of the key) and on the
+    # scoring code: bump "head" when CrossEncoderHead's forward pass changes
     digest = hashlib.sha1(RERANKER_WEIGHTS.read_bytes()).hexdigest()[:10] if RERANKER_WEIGHTS.exists() else "none"
-    return _folder("reranker-scores", {**RERANKER_SETTINGS, "weights": digest})
+    return _folder("reranker-scores", {**RERANKER_SETTINGS, "head": 2, "weights": digest})
 
 
 def _dense_top(features: MiniLMFeatures, query_ids, k: int):

@@ -52,6 +52,11 @@ def test_damaged_or_missing_reranker_weights_give_a_clear_error(tmp_path):
     damaged.write_bytes(RERANKER_WEIGHTS.read_bytes()[:5000])       # a truncated copy
     with pytest.raises(ValueError, match="unreadable"):
         _load_head(damaged)
+    record = np.load(RERANKER_WEIGHTS)["__record__"]
+    misfit = tmp_path / "misfit.npz"                                   # right settings, wrong tensors
+    np.savez(misfit, __record__=record, cls=np.zeros(3, dtype=np.float32))
+    with pytest.raises(ValueError, match="do not fit CrossEncoderHead"):
+        _load_head(misfit)
     foreign = tmp_path / "foreign.npz"
     np.savez(foreign, __record__=np.array('{"settings": {"d_model": 8}}'))
     with pytest.raises(ValueError, match="trained with"):
