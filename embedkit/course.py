@@ -176,12 +176,13 @@ def interview_questions(path) -> list[InterviewQuestion]:
     return []
 
 
-# Notebook 21's sections: "### S05 · question" (a seed-note question) or "### M03 · claim" (a myth).
-_REVISION_HEADING = re.compile(r"^###\s+([SM])(\d\d)\s+·\s+(.+?)\s*$")
+# Notebook 21's sections: "### S05 · question" (a seed-note question), "### R03 · question"
+# (a retrieval-practice question, lesson 19) or "### M03 · claim" (a myth).
+_REVISION_HEADING = re.compile(r"^###\s+([SRM])(\d\d)\s+·\s+(.+?)\s*$")
 
 
 def _revision_sections(path: Path):
-    """Yield ``(kind, number, title, answer, anchor)`` for each S/M section of notebook 21."""
+    """Yield ``(kind, number, title, answer, anchor)`` for each S/R/M section of notebook 21."""
     for cell in _read(path).cells:
         if cell.cell_type != "markdown" or not cell.source:
             continue
@@ -216,7 +217,8 @@ def seed_questions(path=None) -> list[InterviewQuestion]:
 #     quiz.ask(); quiz.reveal(); quiz.mark(True); quiz.score()
 #
 # The cards are every lesson's interview questions plus notebook 21's answers to the
-# seed-note questions (S01...) and its myths (M01...: "what is wrong with this claim?").
+# seed-note questions (S01...), its retrieval questions (R01...) and its myths (M01...:
+# "what is wrong with this claim?").
 # In Jupyter, questions and answers render as markdown; elsewhere they are printed.
 
 
@@ -231,10 +233,10 @@ class Card:
 
 
 def _revision_cards(path: Path) -> list[Card]:
-    """Notebook 21's seed-note answers (S..) and myths (M..) as cards."""
+    """Notebook 21's seed-note answers (S..), retrieval questions (R..) and myths (M..) as cards."""
     out = []
     for kind, number, title, body, anchor in _revision_sections(path):
-        question = (title if kind == "S" else
+        question = (title if kind in "SR" else
                     f"A confident claim: \u201c{title}\u201d. What is wrong with it, and how would you show it?")
         out.append(Card(f"21 · {kind}{number:02d}", question, body, f"{path.name}#{anchor}"))
     return out

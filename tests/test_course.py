@@ -82,7 +82,9 @@ def test_self_test_draws_every_question_in_a_seeded_order(capsys):
     lessons = [p for p in course.lesson_notebooks() if p.name[:2] not in ("00", "21")]
     assert len([c for c in all_cards if not c.source.startswith("21 ")]) == \
         sum(len(course.interview_questions(p)) for p in lessons)
-    assert any(c.source == "21 · S01" for c in all_cards) and any(c.source == "21 · M01" for c in all_cards)
+    assert {"21 · S01", "21 · R01", "21 · M01"} <= {c.source for c in all_cards}
+    r01 = next(c for c in all_cards if c.source == "21 · R01")
+    assert r01.question.startswith("Hybrid or dense retrieval") and "19_retrieval_in_practice" in r01.answer
     assert all(c.question and c.answer and "#" in c.link for c in all_cards)
     a, b, c = course.SelfTest(seed=3), course.SelfTest(seed=3), course.SelfTest(seed=4)
     assert a.order == b.order != c.order and sorted(a.order) == list(range(len(all_cards)))
