@@ -242,6 +242,10 @@ class TransformerEncoder(_module_base()):
                              f"{getattr(ids, 'shape', type(ids).__name__)} {getattr(ids, 'dtype', '')}")
         if ids.shape[1] > self.max_len:
             raise ValueError(f"sequence length {ids.shape[1]} exceeds max_len={self.max_len}")
+        if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= self.tok.num_embeddings):
+            raise ValueError(f"ids must be token ids in [0, {self.tok.num_embeddings}), got values "
+                             f"from {int(ids.min())} to {int(ids.max())}; encode text with this "
+                             "model's vocabulary")
         x = self.embed(ids)
         states, weights = [x], []
         for block in self.blocks:

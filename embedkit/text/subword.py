@@ -40,7 +40,7 @@ from typing import Sequence
 import numpy as np
 
 from .._device import get_device
-from .._validation import as_generator, check_int, check_number
+from .._validation import as_generator, check_int, check_not_diverged, check_number
 from .word2vec import _encode, _run_sgns, _safe_batch_size, _Trainer
 from .word_vectors import WordVectors
 
@@ -354,6 +354,7 @@ def train_subword(
                     progress=progress, desc=f"subword {'skip-gram' if sg else 'CBOW'}")
     log.words = len(ids) * epochs
     log.seconds = time.perf_counter() - start_time
+    check_not_diverged(W_in, what="the word and n-gram vectors", lr_name="alpha", lr=alpha)
     table = W_in.cpu().numpy()
     sv = SubwordVectors(vocab.words, table[:V], table[V:V + m], used, min_n=min_n, max_n=max_n,
                         bucket=bucket, counts=vocab.counts)

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._device import get_device
-from .._validation import as_generator, check_int, check_number
+from .._validation import as_generator, check_int, check_not_diverged, check_number
 from .vocab import Vocabulary, _is_corpus
 from .word_vectors import WordVectors
 
@@ -401,6 +401,7 @@ def train_word2vec(
     total_words = len(ids) * epochs
     log.words = total_words
     log.seconds = time.perf_counter() - start_time
+    check_not_diverged(W_in[:V], what="the word vectors", lr_name="alpha", lr=alpha)
     wv = WordVectors(vocab.words, W_in[:V].cpu().numpy(), counts=vocab.counts)
     wv.training_log = log
     return wv
