@@ -120,7 +120,7 @@ def load_npz(path, *, format: str, what: str) -> tuple[dict, dict[str, np.ndarra
     """Read and verify a file written by :func:`save_npz`; returns ``(header, arrays)``.
 
     Checks, in order: the file exists, is a readable archive, has an embedkit header of
-    ``format`` (``what`` names it in messages, e.g. ``"an embedkit index"``), was written with
+    ``format`` (``what`` names it in messages, e.g. ``"embedkit index"``), was written with
     the current container layout, holds every array its header lists, and matches its
     checksum. The caller then checks the class, its version and the state's structure.
 
@@ -155,7 +155,7 @@ def load_npz(path, *, format: str, what: str) -> tuple[dict, dict[str, np.ndarra
     if not isinstance(header, dict) or header.get("format") != format:
         found = header.get("format") if isinstance(header, dict) else None
         extra = f" (it holds {found!r})" if isinstance(found, str) else ""
-        raise SavedFileError(f"{shown} is not {what} file: no {format!r} header{extra}; "
+        raise SavedFileError(f"{shown} is not an {what} file: no {format!r} header{extra}; "
                              "load it with the class that saved it")
     if header.get("container") != CONTAINER_VERSION:
         raise SavedFileError(

@@ -114,7 +114,7 @@ def pytest_terminal_summary(terminalreporter, config):
           "(a crash or a silently accepted input fails its test): a ValueError/TypeError/KeyError "
           "naming the argument; for saved files a SavedFileError or identical results; for "
           "exercise checkers a verdict, never an exception")
-    write(f"  {'part':<10} {'cases':>6}  entry points")
+    write(f"  {'part':<12} {'cases':>6}  entry points")
     for part, n in sorted(by_part.items()):
         apis = sorted(((api, c) for (p, api), c in totals.items() if p == part))
-        write(f"  {part:<10} {n:>6}  {len(apis)}: " + ", ".join(f"{api} {c}" for api, c in apis))
+        write(f"  {part:<12} {n:>6}  {len(apis)}: " + ", ".join(f"{api} {c}" for api, c in apis))

@@ -79,7 +79,7 @@ def _save(path, **arrays):
 def test_round_trip_and_header(tmp_path):
     path = tmp_path / "thing.bin"
     _save(path, x=np.arange(6, dtype=np.float32).reshape(2, 3), w=np.array(["a", "bé"]))
-    header, arrays = load_npz(path, format="embedkit-test", what="a test")
+    header, arrays = load_npz(path, format="embedkit-test", what="embedkit test")
     assert header["class"] == "Thing" and header["container"] == CONTAINER_VERSION
     assert arrays["x"].shape == (2, 3) and arrays["w"].tolist() == ["a", "bé"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["thing.bin"]   # no temp files left
@@ -96,17 +96,17 @@ def test_foreign_and_empty_files(tmp_path, content, match):
     path = tmp_path / "f.npz"
     path.write_bytes(content)
     with pytest.raises(SavedFileError, match=match) as err:
-        load_npz(path, format="embedkit-test", what="a test")
+        load_npz(path, format="embedkit-test", what="embedkit test")
     assert str(path) in str(err.value) and "save" in str(err.value)
 
 
 def test_other_npz_older_layout_and_other_kind(tmp_path):
     np.savez(tmp_path / "plain.npz", x=np.ones(3))
     with pytest.raises(SavedFileError, match="no 'embedkit-test' header"):
-        load_npz(tmp_path / "plain.npz", format="embedkit-test", what="a test")
+        load_npz(tmp_path / "plain.npz", format="embedkit-test", what="embedkit test")
     _save(tmp_path / "t.npz", x=np.ones(3))
     with pytest.raises(SavedFileError, match="holds 'embedkit-test'"):
-        load_npz(tmp_path / "t.npz", format="embedkit-index", what="an embedkit index")
+        load_npz(tmp_path / "t.npz", format="embedkit-index", what="embedkit index")
     # a file of the first layout (no checksum): a clear "save it again"
     header = {"format": "embedkit-index", "class": "FlatIndex", "version": 1,
               "params": {"d": 3, "metric": "l2"}, "arrays": ["vectors"]}

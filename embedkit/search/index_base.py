@@ -101,7 +101,7 @@ class Persistable:
                 incompatible format version, or holds a state that does not fit together
                 (links, ids or offsets out of range, widths that do not match).
         """
-        header, arrays = load_npz(path, format=FORMAT_NAME, what="an embedkit index")
+        header, arrays = load_npz(path, format=FORMAT_NAME, what="embedkit index")
         shown = repr(os.fspath(path))
         name = header.get("class")
         target = Persistable._registry.get(name) if isinstance(name, str) else None
