@@ -116,13 +116,14 @@ def save_npz(path, *, format: str, cls: str, version: int, params: dict,
 
 
 # -- reading --------------------------------------------------------------------------------
-def load_npz(path, *, format: str, what: str) -> tuple[dict, dict[str, np.ndarray]]:
+def load_npz(path, *, format: str, what: str, saved_by: str = "") -> tuple[dict, dict[str, np.ndarray]]:
     """Read and verify a file written by :func:`save_npz`; returns ``(header, arrays)``.
 
     Checks, in order: the file exists, is a readable archive, has an embedkit header of
     ``format`` (``what`` names it in messages, e.g. ``"embedkit index"``), was written with
     the current container layout, holds every array its header lists, and matches its
-    checksum. The caller then checks the class, its version and the state's structure.
+    checksum. ``saved_by`` (e.g. ``"SentenceEncoder.save"``) is named when the header is not
+    the expected one. The caller then checks the class, its version and the state's structure.
 
     Raises:
         FileNotFoundError: no such file.
@@ -141,7 +142,7 @@ def load_npz(path, *, format: str, what: str) -> tuple[dict, dict[str, np.ndarra
         raise
     except Exception as err:  # noqa: BLE001 - zipfile/numpy raise many types on damaged input
         raise SavedFileError(
-            f"{shown} is not a readable {what} file: it is truncated, damaged or not an "
+            f"{shown} is not a readable {what} file: it is truncated or corrupted, or not an "
             f"embedkit file ({type(err).__name__}: {err}); save the object again or restore "
             "the file from a copy"
         ) from None
@@ -155,7 +156,8 @@ def load_npz(path, *, format: str, what: str) -> tuple[dict, dict[str, np.ndarra
     if not isinstance(header, dict) or header.get("format") != format:
         found = header.get("format") if isinstance(header, dict) else None
         extra = f" (it holds {found!r})" if isinstance(found, str) else ""
-        raise SavedFileError(f"{shown} is not an {what} file: no {format!r} header{extra}; "
+        by = f" (a file written by {saved_by})" if saved_by else ""
+        raise SavedFileError(f"{shown} is not an {what} file{by}: no {format!r} header{extra}; "
                              "load it with the class that saved it")
     if header.get("container") != CONTAINER_VERSION:
         raise SavedFileError(

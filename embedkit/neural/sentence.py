@@ -166,7 +166,7 @@ class SentenceEncoder(nn.Module):
         if device is not None:
             device = get_device(device)
         header, arrays = load_npz(path, format="embedkit-sentence-encoder",
-                                  what="embedkit sentence-encoder")
+                                  what="embedkit sentence-encoder", saved_by="SentenceEncoder.save")
         shown = repr(str(path))
         if header.get("version") != 2:
             raise SavedFileError(f"{shown} was written with sentence-encoder format version "

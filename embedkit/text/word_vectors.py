@@ -350,7 +350,8 @@ class WordVectors:
     def load(cls, path) -> "WordVectors":
         """Read what :meth:`save` wrote; ``SavedFileError`` (a ``ValueError``) naming the file
         if it is missing parts, damaged, edited inconsistently or not a word-vectors file."""
-        header, arrays = load_npz(path, format="embedkit-word-vectors", what="embedkit word-vectors")
+        header, arrays = load_npz(path, format="embedkit-word-vectors", what="embedkit word-vectors",
+                                  saved_by="WordVectors.save")
         shown = repr(str(path))
         if header.get("version") != 1:
             raise SavedFileError(f"{shown} was written with word-vectors format version "
