@@ -175,12 +175,36 @@ _KILLED_SAVE = textwrap.dedent("""
     sys.path.insert(0, {root!r})
     import embedkit as ek
     import embedkit._saved_files as sf
-    kind, path = sys.argv[1], sys.argv[2]
+    kind, path, point = sys.argv[1], sys.argv[2], sys.argv[3]
     x = np.random.default_rng(1).standard_normal((20000, 64)).astype(np.float32)
-    def hang(fd):                      # the whole new file is written, not yet renamed
-        print("WRITTEN", flush=True)
-        time.sleep(60)
-    sf.os.fsync = hang
+
+    def stop_here():
+        print("STOPPED", flush=True)
+        time.sleep(60)                 # the parent kills us now
+
+    if point == "before-rename":       # the whole new file is written, not yet renamed
+        sf.os.fsync = lambda fd: stop_here()
+    else:                              # "mid-write": after the first megabyte of the new file
+        real_fdopen = sf.os.fdopen
+
+        class HalfWritten:
+            def __init__(self, fh):
+                self.fh, self.written = fh, 0
+            def write(self, data):
+                n = self.fh.write(data)
+                self.written += len(data)
+                if self.written > 1 << 20:
+                    self.fh.flush()
+                    stop_here()
+                return n
+            def __getattr__(self, name):
+                return getattr(self.fh, name)
+            def __enter__(self):
+                return self
+            def __exit__(self, *exc):
+                return self.fh.__exit__(*exc)
+
+        sf.os.fdopen = lambda *a, **k: HalfWritten(real_fdopen(*a, **k))
     if kind == "index":
         index = ek.FlatIndex(64)
         index.add(x)
@@ -194,9 +218,11 @@ _KILLED_SAVE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.parametrize("point", ["mid-write", "before-rename"])
 @pytest.mark.parametrize("kind", ["index", "store", "word_vectors"])
-def test_a_save_killed_mid_write_leaves_the_previous_file_loadable(tmp_path, kind):
-    """SIGKILL a process while it writes a 5 MB save over an existing one."""
+def test_a_save_killed_mid_write_leaves_the_previous_file_loadable(tmp_path, kind, point):
+    """SIGKILL a process while it saves 5 MB over an existing file: after its first
+    megabyte, or with the new file complete but not yet renamed into place."""
     path = tmp_path / ("store" if kind == "store" else "saved.npz")
     x = np.arange(12, dtype=np.float32).reshape(3, 4)
     if kind == "index":
@@ -210,10 +236,10 @@ def test_a_save_killed_mid_write_leaves_the_previous_file_loadable(tmp_path, kin
     old.save(path)
     script = tmp_path / "killed_save.py"
     script.write_text(_KILLED_SAVE.format(root=str(ROOT)))
-    proc = subprocess.Popen([sys.executable, str(script), kind, str(path)], stdout=subprocess.PIPE,
-                            text=True, cwd=tmp_path)
+    proc = subprocess.Popen([sys.executable, str(script), kind, str(path), point],
+                            stdout=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
-        assert proc.stdout.readline().strip() == "WRITTEN"
+        assert proc.stdout.readline().strip() == "STOPPED"
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=60)
