@@ -30,6 +30,7 @@ __all__ = [
     "check_bool_mask",
     "TrainingDivergedError",
     "check_not_diverged",
+    "check_word_vectors",
 ]
 
 
@@ -274,6 +275,14 @@ def check_bool_mask(mask, name: str = "mask", *, allow_float: bool = False):
         else "boolean (True = real token)"
     raise TypeError(f"{name} must be {expected}, got dtype {dtype}; for a 0/1 integer mask "
                     f"pass {name}.bool() (torch) or {name}.astype(bool) (numpy)")
+
+
+def check_word_vectors(wv, name: str = "wv"):
+    """Word vectors with gensim's basics (``index``, ``vectors``), e.g. ``WordVectors``."""
+    if not (hasattr(wv, "index") and hasattr(wv, "vectors")):
+        raise TypeError(f"{name} must be word vectors (e.g. embedkit.WordVectors, or "
+                        f"WordVectors.from_gensim(kv)), got {_describe(wv)}")
+    return wv
 
 
 class TrainingDivergedError(FloatingPointError, ValueError):

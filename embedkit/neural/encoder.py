@@ -383,6 +383,12 @@ def contextual_vectors(encoder: TransformerEncoder, sentences, vocab: MLMVocab, 
 
     if isinstance(sentences, str):
         raise TypeError("sentences must be a list of sentences; for one sentence pass [sentence]")
+    if not isinstance(encoder, TransformerEncoder):
+        raise TypeError(f"encoder must be a TransformerEncoder, got {type(encoder).__name__}")
+    if not isinstance(vocab, MLMVocab):
+        raise TypeError(f"vocab must be an MLMVocab, got {type(vocab).__name__}")
+    if not hasattr(sentences, "__iter__"):
+        raise TypeError(f"sentences must be a list of sentences, got {type(sentences).__name__}")
     encoded = [vocab.encode(s) for s in sentences]
     if not encoded:
         return []

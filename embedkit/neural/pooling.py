@@ -23,7 +23,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .._validation import _to_array, as_matrix, check_finite, check_int, check_number
+from .._validation import _to_array, as_matrix, check_finite, check_int, check_number, check_word_vectors
 
 __all__ = ["mean_pool", "max_pool", "cls_pool", "sif_weights", "sif_embeddings"]
 
@@ -157,7 +157,7 @@ def sif_embeddings(sentences: Sequence[Sequence[str]], wv, word_prob: Mapping[st
         raise TypeError("sentences must be token lists, got a str; wrap each text as tokenize(text)")
     n_components = check_int(n_components, "n_components", minimum=0)
     a = check_number(a, "a", minimum=0.0, strict_minimum=True)
-    vectors = np.asarray(wv.vectors, dtype=np.float32)
+    vectors = np.asarray(check_word_vectors(wv).vectors, dtype=np.float32)
     out = np.zeros((len(sentences), vectors.shape[1]), dtype=np.float64)
     for i, sentence in enumerate(sentences):
         rows = [wv.index[w] for w in sentence if w in wv.index]

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from .._saved_files import SavedFileError, load_npz, save_npz
-from .._validation import check_choice, check_int, check_number
+from .._validation import check_choice, check_int, check_number, check_words
 from ..text.tokenizer import tokenize
 from .losses import info_nce, triplet_loss
 from .pooling import max_pool, mean_pool
@@ -37,10 +37,7 @@ __all__ = ["SentenceEncoder", "train_sentence_encoder"]
 def _check_texts(sentences, name: str = "sentences") -> list:
     if isinstance(sentences, str):
         raise TypeError(f"{name} must be a list of str; for one sentence pass [sentence]")
-    sentences = list(sentences)
-    if not all(isinstance(s, str) for s in sentences):
-        raise TypeError(f"{name} must all be str")
-    return sentences
+    return check_words(sentences, name, allow_empty=True)
 
 
 class SentenceEncoder(nn.Module):
@@ -58,9 +55,7 @@ class SentenceEncoder(nn.Module):
     def __init__(self, words: Sequence[str], dim: int = 64, *, embedding_dim: int | None = None,
                  pooling: str = "mean", max_len: int = 64, seed: int = 0):
         super().__init__()
-        if isinstance(words, str):
-            raise TypeError("words must be a list of str, got a str")
-        words = list(words)
+        words = check_words(words, "words", allow_empty=True)
         if not words:
             raise ValueError("words must not be empty")
         if len(set(words)) != len(words):
@@ -214,6 +209,8 @@ def train_sentence_encoder(encoder: SentenceEncoder, queries, documents, *, loss
     Pairs are tokenised once; each epoch is a fresh shuffle (from ``seed``). Returns the
     :class:`~embedkit.neural.training.TrainingHistory` of :func:`~embedkit.neural.training.fit`.
     """
+    if not isinstance(encoder, SentenceEncoder):
+        raise TypeError(f"encoder must be a SentenceEncoder, got {type(encoder).__name__}")
     queries, documents = _check_texts(queries, "queries"), _check_texts(documents, "documents")
     if len(queries) != len(documents):
         raise ValueError(f"queries and documents must be aligned pairs, got {len(queries)} "
