@@ -65,7 +65,16 @@ def _to_array(x, name: str, dtype) -> np.ndarray:
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise TypeError(f"{name} must be real-valued, got dtype {arr.dtype}")
     if dtype is not None:
-        arr = np.ascontiguousarray(arr, dtype=dtype)
+        src = arr
+        with np.errstate(over="ignore"):
+            arr = np.ascontiguousarray(src, dtype=dtype)
+        # float64 -> float32 turns values beyond +-3.4e38 into inf: say so, rather than
+        # let the finite check report an infinity the user never passed
+        if src.dtype.kind == "f" and arr.dtype.kind == "f" and arr.dtype.itemsize < src.dtype.itemsize:
+            overflow = ~np.isfinite(arr)
+            if overflow.any() and np.any(overflow & np.isfinite(src)):
+                raise ValueError(f"{name} has values too large for {arr.dtype} (beyond "
+                                 f"+-{np.finfo(arr.dtype).max:.3g}); rescale the data first")
     return arr
 
 

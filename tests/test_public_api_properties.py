@@ -478,3 +478,48 @@ def test_exercise_checkers_never_raise_on_garbage(bad_answer, answer):
         assert verdict.status in ("pass", "not-yet", "incorrect"), (qid, verdict)
         if answer is None or callable(answer):
             assert verdict.status != "pass", (qid, verdict)
+
+
+# -- more entry points, one garbage strategy -------------------------------------------------
+GARBAGE = st.one_of(st.none(), st.integers(-3, 3), st.floats(allow_nan=True), st.text(max_size=3),
+                    st.just([[1, 2], [3]]), st.just([None]), st.just({"a": 1}))
+_SENTS = [["a", "b", "c"]] * 3
+_VOCAB = ek.Vocabulary(["a", "b", "c"], [3, 2, 1])
+
+
+def _more_entry_points():
+    from embedkit.neural.encoder import MLMVocab
+
+    return {
+        # (part, argument, call with the garbage)
+        "normalize": ("core", "X", lambda g: ek.normalize(g)),
+        "ppmi": ("text", "X", lambda g: ek.ppmi(g)),
+        "svd_embeddings": ("text", "M", lambda g: ek.svd_embeddings(g, 1)),
+        "project": ("text", "wv", lambda g: ek.project(g, ["a"], np.ones(3))),
+        "hard_debias": ("text", "wv", lambda g: ek.hard_debias(g, np.ones(3), ["a"])),
+        "gender_direction": ("text", "pairs", lambda g: ek.gender_direction(_WV, [g])),
+        "train_word2vec": ("text", "sentences", lambda g: ek.train_word2vec(g, min_count=1, progress=False)),
+        "train_subword": ("text", "sentences", lambda g: ek.train_subword(g, min_count=1, progress=False)),
+        "train_glove": ("text", "sentences", lambda g: ek.train_glove(g, min_count=1, progress=False)),
+        "sif_embeddings": ("neural", "wv", lambda g: ek.sif_embeddings(_SENTS, g, {"a": 0.1})),
+        "train_sentence_encoder": ("neural", "encoder",
+                                   lambda g: ek.train_sentence_encoder(g, ["a"] * 4, ["b"] * 4, batch_size=2)),
+        "hash_bucket": ("neural", "values",     # any list or dict is a valid sequence of values
+                        lambda g: ek.hash_bucket(g if not isinstance(g, (list, dict)) else 5, 8)),
+        "contextual_vectors": ("neural", "encoder",
+                               lambda g: ek.contextual_vectors(g, _SENTS, MLMVocab(_VOCAB))),
+        "hamming_distances": ("search", "a_codes",
+                              lambda g: ek.hamming_distances(g, np.zeros((1, 1), np.uint8))),
+        "score_fusion": ("retrieval", "results", lambda g: ek.score_fusion(g if g is not None else "x")),
+        "chunk_documents": ("retrieval", "docs",          # a list of lists is a valid list of token lists
+                            lambda g: ek.chunk_documents([None] if g == [[1, 2], [3]] else g, 2)),
+    }
+
+
+@pytest.mark.parametrize("api", sorted(_more_entry_points()))
+@settings(max_examples=12)
+@given(garbage=GARBAGE)
+def test_more_entry_points_reject_garbage(bad_input, api, garbage):
+    part, argument, call = _more_entry_points()[api]
+    with bad_input(part, api, argument):
+        call(garbage)

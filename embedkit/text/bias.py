@@ -25,9 +25,9 @@ def _check_pairs(wv, pairs, name: str, *, skip_missing: bool) -> list[tuple[str,
     check_word_vectors(wv)
     if isinstance(pairs, str) or not hasattr(pairs, "__iter__"):
         raise TypeError(f"{name} must be a list of (word, word) pairs, got {type(pairs).__name__}")
-    bad = next((p for p in pairs if isinstance(p, str) or not isinstance(p, (tuple, list))), None)
-    if bad is not None:
-        raise ValueError(f"{name} must hold (word, word) pairs of strings; got {bad!r}")
+    bad = [p for p in pairs if isinstance(p, str) or not isinstance(p, (tuple, list))]
+    if bad:
+        raise ValueError(f"{name} must hold (word, word) pairs of strings; got {bad[0]!r}")
     pairs = [tuple(p) for p in pairs]
     bad = [p for p in pairs if len(p) != 2 or not all(isinstance(w, str) for w in p)]
     if bad:
