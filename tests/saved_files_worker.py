@@ -80,12 +80,27 @@ def _builders():
                                                counts=np.arange(50, 0, -1)),
                         "wv.npz", ek.WordVectors.load,
                         lambda wv: (wv.vectors, wv.words, wv.counts, wv.most_similar("w3", topn=5))),
+        "SubwordVectors": (lambda: ek.SubwordVectors(
+                               words, RNG.standard_normal((50, D)), RNG.standard_normal((len(_BUCKETS), D)),
+                               _BUCKETS, min_n=2, max_n=3, bucket=1000, counts=np.arange(50, 0, -1)),
+                           "sv.npz", ek.SubwordVectors.load,
+                           lambda sv: (sv.vectors, sv.words, sv.ngram_ids, sv["w3x"], sv.most_similar("w1z", topn=5))),
         "SentenceEncoder": (lambda: ek.SentenceEncoder(words, 8), "encoder.npz",
                             ek.SentenceEncoder.load, lambda enc: enc.encode(sent)),
         "VectorStore": (_build_store, "store", ek.VectorStore.load,
                         lambda st: (_search(st.index), st.search(Q, 5, where={"topic": "b"}),
                                     st.metadata(np.arange(len(st))))),
     }
+
+
+def _subword_buckets():
+    from embedkit.text.subword import char_ngrams, ngram_buckets
+
+    grams = [g for i in range(50) for g in char_ngrams(f"w{i}", 2, 3, whole_word=False)]
+    return np.unique(ngram_buckets(grams, 1000))
+
+
+_BUCKETS = _subword_buckets()
 
 
 def _build_store():
@@ -141,6 +156,8 @@ EDITS = {
                                       lambda a: a.update(codebooks=a["codebooks"][:, :8])),
     "WordVectors one word fewer": ("WordVectors", lambda a: a.update(words=a["words"][:-1])),
     "WordVectors negative count": ("WordVectors", _set("counts", 0, -5)),
+    "SubwordVectors n-gram bucket past bucket": ("SubwordVectors", _set("ngram_ids", 0, 5000)),
+    "SubwordVectors composed vectors edited": ("SubwordVectors", _set("vectors", (0, 0), 7.0)),
     "SentenceEncoder weight of another shape": (
         "SentenceEncoder", lambda a: a.update({"state.proj.weight": np.zeros((3, 3), np.float32)})),
     "SentenceEncoder NaN weight": ("SentenceEncoder", _set("state.proj.weight", (0, 0), np.nan)),

@@ -1,6 +1,7 @@
 """The one file format (embedkit._saved_files): damaged, edited, foreign and half-written files.
 
-* Every saved type (9 indexes, 4 quantizers, word vectors, sentence encoder, vector store)
+* Every saved type (9 indexes, 4 quantizers, word and subword vectors, sentence encoder,
+  vector store)
   is corrupted in a child process (tests/saved_files_worker.py), so a segfault is a test
   failure rather than the end of the run: 200 seeded single-byte flips anywhere in the
   file, 16 truncations, and hand-made edits with a recomputed checksum. Every outcome
@@ -30,7 +31,7 @@ WORKER = Path(__file__).resolve().parent / "saved_files_worker.py"
 FLIPS = 200
 TYPES = ("FlatIndex IVFIndex IVFPQIndex PQIndex HNSWIndex RPForestIndex LSHIndex SQIndex "
          "BinaryIndex ProductQuantizer OPQ ScalarQuantizer BinaryQuantizer WordVectors "
-         "SentenceEncoder VectorStore").split()
+         "SubwordVectors SentenceEncoder VectorStore").split()
 
 
 @pytest.fixture(scope="module")

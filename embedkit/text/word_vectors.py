@@ -340,22 +340,27 @@ class WordVectors:
 
         One self-checking ``.npz`` file, written atomically (see :mod:`embedkit._saved_files`).
         """
-        arrays = {"vectors": self.vectors, "words": np.array(self.words, dtype=str)}
-        if self.counts is not None:
-            arrays["counts"] = self.counts
+        params, arrays = self._get_state()
         save_npz(path, format="embedkit-word-vectors", cls=type(self).__name__, version=1,
-                 params={"n": len(self.words), "dim": self.vector_size}, arrays=arrays)
+                 params=params, arrays=arrays)
 
     @classmethod
     def load(cls, path) -> "WordVectors":
         """Read what :meth:`save` wrote; ``SavedFileError`` (a ``ValueError``) naming the file
-        if it is missing parts, damaged, edited inconsistently or not a word-vectors file."""
+        if it is missing parts, damaged, edited inconsistently or not a word-vectors file.
+
+        ``WordVectors.load`` reads any word-vectors file (a subclass's file gives its
+        composed vectors); a subclass's ``load`` insists on a file of that subclass.
+        """
         header, arrays = load_npz(path, format="embedkit-word-vectors", what="embedkit word-vectors",
                                   saved_by="WordVectors.save")
         shown = repr(str(path))
         if header.get("version") != 1:
             raise SavedFileError(f"{shown} was written with word-vectors format version "
                                  f"{header.get('version')}, this embedkit reads version 1")
+        if cls is not WordVectors and header.get("class") != cls.__name__:
+            raise SavedFileError(f"{shown} holds {header.get('class')}, not {cls.__name__}; "
+                                 f"load it with WordVectors.load(path)")
         try:
             params, words, vectors = header["params"], arrays["words"], arrays["vectors"]
             if words.dtype.kind != "U" or words.ndim != 1:
@@ -363,10 +368,19 @@ class WordVectors:
             if vectors.shape != (params["n"], params["dim"]) or words.shape != (params["n"],):
                 raise ValueError(f"{words.shape[0]} words and vectors of shape {vectors.shape} do "
                                  f"not match the header's n={params['n']}, dim={params['dim']}")
-            return cls(words.tolist(), vectors, counts=arrays.get("counts"))
+            if cls is WordVectors:
+                return cls(words.tolist(), vectors, counts=arrays.get("counts"))
+            return cls._from_state(params, arrays)
         except (KeyError, TypeError, ValueError) as err:
             raise SavedFileError(f"{shown} holds inconsistent word vectors ({err}); "
                                  "save them again") from None
+
+    def _get_state(self) -> tuple[dict, dict]:
+        """The header parameters and arrays :meth:`save` writes (subclasses add theirs)."""
+        arrays = {"vectors": self.vectors, "words": np.array(self.words, dtype=str)}
+        if self.counts is not None:
+            arrays["counts"] = self.counts
+        return {"n": len(self.words), "dim": self.vector_size}, arrays
 
 
 def _check_questions(questions) -> list:
