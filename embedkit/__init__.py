@@ -4,7 +4,8 @@ The companion package of the embedkit course, one subpackage per part of the cou
 one module per concept:
 
 * the core, at the top: ``similarity`` (lesson 01) and private helpers (``_validation``,
-  ``_rng``, ``_jit``, ``_device``, ``_data_files``);
+  ``_rng``, ``_jit``, ``_device``, ``_data_files``, ``_saved_files``: the one self-checking
+  file format of every ``save``/``load``);
 * ``embedkit.text``: word embeddings from text (lessons 02-07);
 * ``embedkit.neural``: contextual, sentence and categorical embeddings with torch (08-10);
 * ``embedkit.search``: exact and approximate vector search, quantization (11-16);
@@ -22,6 +23,7 @@ __version__ = "0.1.0"
 
 # -- vectors and similarity (notebook 01) ---------------------------------------------
 from .similarity import cosine, dot, hamming, l1, l2, normalize, pairwise, top_k
+from ._saved_files import SavedFileError   # what every load raises for a damaged file
 
 # -- part I, text: word embeddings (notebooks 02-07) ----------------------------------
 from .text import (EvaluationResult, SubwordVectors, TrainingLog, Vocabulary, WordVectors, align,

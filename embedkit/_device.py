@@ -18,6 +18,20 @@ def get_device(device=None):
         return device
     if not isinstance(device, str):
         raise TypeError(f"device must be None, a str like 'cpu'/'cuda' or a torch.device, got {type(device).__name__}")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} was requested but CUDA is not available here; use 'cpu' or None")
-    return torch.device(device)
+    try:
+        parsed = torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"device must name a torch device such as 'cpu', 'cuda' or 'cuda:0', got "
+                         f"{device!r}; use None to pick CUDA when available, else the CPU") from None
+    if parsed.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device={device!r} was requested but CUDA is not available here; use 'cpu' or None")
+        if parsed.index is not None and parsed.index >= torch.cuda.device_count():
+            raise ValueError(f"device={device!r} does not exist: this machine has "
+                             f"{torch.cuda.device_count()} CUDA device(s), cuda:0 .. "
+                             f"cuda:{torch.cuda.device_count() - 1}")
+    elif parsed.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device={device!r} was requested but MPS is not available here; use 'cpu' or None")
+    elif parsed.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device={device!r} is not supported by embedkit; use 'cpu', 'cuda' or None")
+    return parsed

@@ -24,6 +24,13 @@ __all__ = [
     "check_int",
     "check_number",
     "as_generator",
+    "check_words",
+    "check_counts",
+    "check_finite",
+    "check_bool_mask",
+    "TrainingDivergedError",
+    "check_not_diverged",
+    "check_word_vectors",
 ]
 
 
@@ -58,7 +65,16 @@ def _to_array(x, name: str, dtype) -> np.ndarray:
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise TypeError(f"{name} must be real-valued, got dtype {arr.dtype}")
     if dtype is not None:
-        arr = np.ascontiguousarray(arr, dtype=dtype)
+        src = arr
+        with np.errstate(over="ignore"):
+            arr = np.ascontiguousarray(src, dtype=dtype)
+        # float64 -> float32 turns values beyond +-3.4e38 into inf: say so, rather than
+        # let the finite check report an infinity the user never passed
+        if src.dtype.kind == "f" and arr.dtype.kind == "f" and arr.dtype.itemsize < src.dtype.itemsize:
+            overflow = ~np.isfinite(arr)
+            if overflow.any() and np.any(overflow & np.isfinite(src)):
+                raise ValueError(f"{name} has values too large for {arr.dtype} (beyond "
+                                 f"+-{np.finfo(arr.dtype).max:.3g}); rescale the data first")
     return arr
 
 
@@ -196,3 +212,106 @@ def as_generator(seed) -> np.random.Generator:
             raise ValueError(f"seed must be a non-negative integer, got {seed}")
         return np.random.default_rng(seed)
     raise TypeError(f"seed must be an int, None or numpy.random.Generator, got {_describe(seed)}")
+
+
+# -- words, counts, tensors, masks, training ----------------------------------------------
+def check_words(words, name: str = "words", *, allow_empty: bool = False) -> list:
+    """A list of str tokens (a str itself, None, numbers or nested lists are refused)."""
+    if isinstance(words, (str, bytes)):
+        raise TypeError(f"{name} must be a list of str, got {_describe(words)}; "
+                        f"for one word pass [{name}]")
+    if words is None or not hasattr(words, "__iter__") or isinstance(words, dict):
+        raise TypeError(f"{name} must be a list of str, got {_describe(words)}")
+    words = list(words)
+    for i, w in enumerate(words):
+        if not isinstance(w, str):
+            raise TypeError(f"{name} must hold only str, got {_describe(w)} at position {i}")
+    if not words and not allow_empty:
+        raise ValueError(f"{name} must not be empty")
+    return words
+
+
+def check_counts(counts, name: str = "counts", *, n: int | None = None,
+                 positive: bool = False) -> np.ndarray:
+    """Whole, non-negative (or positive) counts as int64 ``(n,)``; floats must be whole."""
+    arr = _to_array(counts, name, None)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one count per word), got shape {arr.shape}")
+    if arr.dtype == np.bool_:
+        raise TypeError(f"{name} must hold whole numbers, got booleans")
+    if not np.issubdtype(arr.dtype, np.integer):
+        _check_finite(arr, name)
+        frac = arr != np.round(arr)
+        if frac.any():
+            raise ValueError(f"{name} must hold whole numbers (how often each word occurs), "
+                             f"got {arr[frac][0].item()!r} at index {int(np.flatnonzero(frac)[0])}; "
+                             "round the counts first")
+    if n is not None and arr.shape[0] != n:
+        raise ValueError(f"{name} must have one count per word ({n}), got {arr.shape[0]}")
+    low = 1 if positive else 0
+    if arr.size and arr.min() < low:
+        raise ValueError(f"{name} must be {'positive' if positive else 'non-negative'}, "
+                         f"got {arr.min().item()!r} at index {int(np.argmin(arr))}")
+    return arr.astype(np.int64)
+
+
+def check_finite(x, name: str) -> None:
+    """Raise ``ValueError`` if the float array or torch tensor ``x`` holds NaN or infinity."""
+    if isinstance(x, np.ndarray):
+        _check_finite(x, name)
+        return
+    if hasattr(x, "is_floating_point") and x.is_floating_point():   # a torch tensor
+        import torch
+
+        with torch.no_grad():
+            if not bool(torch.isfinite(x).all()):
+                where = tuple(int(i) for i in torch.nonzero(~torch.isfinite(x))[0])
+                raise ValueError(f"{name} contains NaN or infinity (first at index {where}); "
+                                 "check the model's inputs and weights (a diverged training run?)")
+
+
+def check_bool_mask(mask, name: str = "mask", *, allow_float: bool = False):
+    """A boolean mask (True = keep). Integer 0/1 masks are refused: they are easily *added*
+    to scores by mistake, which shifts them by 1 instead of masking."""
+    dtype = getattr(mask, "dtype", None)
+    if dtype is None:
+        raise TypeError(f"{name} must be a boolean array or tensor, got {_describe(mask)}")
+    is_bool = str(dtype) in ("bool", "torch.bool")
+    is_float = "float" in str(dtype)
+    if is_bool or (allow_float and is_float):
+        return mask
+    expected = "boolean (True = attend) or an additive float mask (0 / -inf)" if allow_float \
+        else "boolean (True = real token)"
+    raise TypeError(f"{name} must be {expected}, got dtype {dtype}; for a 0/1 integer mask "
+                    f"pass {name}.bool() (torch) or {name}.astype(bool) (numpy)")
+
+
+def check_word_vectors(wv, name: str = "wv"):
+    """Word vectors with gensim's basics (``index``, ``vectors``), e.g. ``WordVectors``."""
+    if not (hasattr(wv, "index") and hasattr(wv, "vectors")):
+        raise TypeError(f"{name} must be word vectors (e.g. embedkit.WordVectors, or "
+                        f"WordVectors.from_gensim(kv)), got {_describe(wv)}")
+    return wv
+
+
+class TrainingDivergedError(FloatingPointError, ValueError):
+    """Training produced NaN or infinity: the learning rate is too large for the data.
+
+    A ``FloatingPointError`` and a ``ValueError``; the message names the learning rate.
+    """
+
+
+def check_not_diverged(values, *, what: str, lr_name: str, lr: float, where: str = "") -> None:
+    """Raise :class:`TrainingDivergedError` if ``values`` (arrays/tensors/floats) are not all finite."""
+    for v in values if isinstance(values, (list, tuple)) else [values]:
+        if hasattr(v, "is_floating_point"):
+            import torch
+
+            ok = bool(torch.isfinite(v).all())
+        else:
+            ok = bool(np.isfinite(np.asarray(v, dtype=np.float64)).all())
+        if not ok:
+            raise TrainingDivergedError(
+                f"training diverged: {what} became NaN or infinite{where}. The learning rate "
+                f"{lr_name}={lr:g} is too large for this data; train again with a smaller "
+                f"{lr_name} (e.g. {lr_name}={lr / 10:g})")

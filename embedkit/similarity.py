@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_matrix, as_vector, check_choice, check_k, check_same_dim
+from ._validation import _to_array, as_matrix, as_vector, check_choice, check_k, check_same_dim
 
 __all__ = [
     "dot", "cosine", "l2", "l1", "hamming", "normalize", "pairwise", "top_k", "METRICS",
@@ -102,7 +102,7 @@ def normalize(X) -> np.ndarray:
     Returns:
         float32 array of the same shape.
     """
-    arr = np.asarray(X) if not isinstance(X, (str, bytes)) else X
+    arr = _to_array(X, "X", None)
     if getattr(arr, "ndim", None) == 1:
         v = as_vector(X, "X")
         n = np.linalg.norm(v)

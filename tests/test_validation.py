@@ -69,3 +69,82 @@ def test_as_generator_is_deterministic_and_local():
         as_generator("0")
     with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         as_generator(-1)
+
+
+# -- words, counts, masks, finite tensors, divergence (issue #20) ------------------------------
+def test_check_words_and_counts():
+    from embedkit._validation import check_counts, check_words
+
+    assert check_words(("a", "b")) == ["a", "b"]
+    with pytest.raises(TypeError, match=r"words must be a list of str, got the string 'ab'; for one word pass \[words\]"):
+        check_words("ab")
+    with pytest.raises(TypeError, match="words must hold only str, got NoneType at position 1"):
+        check_words(["a", None])
+    assert check_counts([3.0, 2]).tolist() == [3, 2] and check_counts([3.0]).dtype == np.int64
+    with pytest.raises(ValueError, match=r"counts must hold whole numbers .* got 2.5 at index 1; round"):
+        check_counts([1, 2.5])
+    with pytest.raises(ValueError, match="counts must be positive, got 0 at index 0"):
+        check_counts([0, 2], positive=True)
+    with pytest.raises(TypeError, match="counts must hold whole numbers, got booleans"):
+        check_counts([True, False])
+
+
+def test_check_bool_mask_and_finite_tensors():
+    import torch
+
+    from embedkit._validation import check_bool_mask, check_finite
+
+    check_bool_mask(np.ones(2, bool))
+    check_bool_mask(torch.zeros(2), allow_float=True)
+    with pytest.raises(TypeError, match=r"mask must be boolean .* got dtype torch.int64; for a 0/1 integer mask pass mask.bool\(\)"):
+        check_bool_mask(torch.ones(2, dtype=torch.int64))
+    with pytest.raises(ValueError, match=r"h contains NaN or infinity \(first at index \(1, 0\)\)"):
+        check_finite(torch.tensor([[0.0], [float("inf")]]), "h")
+
+
+def test_an_integer_attention_mask_is_refused_not_added():
+    import embedkit as ek
+
+    q = np.ones((1, 2, 4), np.float32)
+    with pytest.raises(TypeError, match="mask must be boolean"):
+        ek.scaled_dot_product_attention(q, q, q, np.array([[1, 0], [1, 1]]))
+    out_bool, w = ek.scaled_dot_product_attention(q, q, q, np.array([[True, False], [True, True]]))
+    assert w[0, 0, 1] == 0 and np.allclose(w.sum(-1), 1)
+
+
+def _diverging_trainers():
+    import torch
+
+    import embedkit as ek
+    from embedkit.text.sgns_numpy import train_sgns
+
+    sents = [["a", "b", "c", "d", "e"] * 4] * 20
+
+    def torch_fit():
+        model = torch.nn.Linear(2, 1)
+        x = torch.randn(16, 2)
+        return ek.fit(model, lambda m, b: ((m(b) - 3) ** 2).mean(), lambda rng: iter([x]),
+                      steps=50, lr=1e20, optimizer="sgd", clip_grad=None, progress=False)
+
+    return {
+        "word2vec": ("alpha", lambda: ek.train_word2vec(sents, dim=4, min_count=1, epochs=2, alpha=1e30,
+                                                         min_alpha=1e29, progress=False)),
+        "glove": ("learning_rate", lambda: ek.train_glove(sents, dim=4, min_count=1, epochs=2,
+                                                          learning_rate=1e30, progress=False)),
+        "subword": ("alpha", lambda: ek.train_subword(sents, dim=4, min_count=1, epochs=2, alpha=1e30,
+                                                      min_alpha=1e29, progress=False)),
+        "sgns_numpy": ("lr", lambda: train_sgns(np.array([0, 1, 2, 3] * 5), 4, dim=3, epochs=3, lr=1e30)),
+        "fit": ("lr", torch_fit),
+    }
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")   # numpy's overflow warnings on the way
+@pytest.mark.parametrize("name", ["word2vec", "glove", "subword", "sgns_numpy", "fit"])
+def test_training_that_diverges_names_the_learning_rate(name):
+    from embedkit._validation import TrainingDivergedError
+
+    lr_name, run = _diverging_trainers()[name]
+    with pytest.raises(TrainingDivergedError, match=rf"training diverged: .* learning rate {lr_name}=.* "
+                                                    rf"too large .* smaller {lr_name}") as err:
+        run()
+    assert isinstance(err.value, ValueError) and isinstance(err.value, FloatingPointError)

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from .._validation import check_int, check_number
+from .._validation import check_bool_mask, check_finite, check_int, check_number
 
 __all__ = ["scaled_dot_product_attention", "MultiHeadSelfAttention", "sinusoidal_positions"]
 
@@ -58,6 +58,7 @@ def scaled_dot_product_attention(q, k, v, mask=None):
             raise ValueError(f"{name} must be at least 2-D (..., length, dim), got shape {tuple(t.shape)}")
         if not t.is_floating_point():
             raise TypeError(f"{name} must be a float tensor, got dtype {t.dtype}")
+        check_finite(t, name)
     if q.shape[-1] != k.shape[-1]:
         raise ValueError(f"q and k must share the last dimension d_k, got q {tuple(q.shape)} and k {tuple(k.shape)}")
     if k.shape[-2] != v.shape[-2]:
@@ -67,7 +68,11 @@ def scaled_dot_product_attention(q, k, v, mask=None):
     # softmax saturates for large d_k and its gradients vanish.
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])          # (..., Lq, Lk)
     if mask is not None:
-        mask = _as_tensor(mask, "mask").to(scores.device)
+        # An integer 0/1 mask would be *added* (shifting scores by 1, masking nothing):
+        # refuse it and say which kinds mean what.
+        mask = check_bool_mask(_as_tensor(mask, "mask"), "mask", allow_float=True).to(scores.device)
+        if mask.is_floating_point() and bool(torch.isnan(mask).any()):
+            raise ValueError("mask contains NaN; an additive mask holds 0 (attend) or -inf (block)")
         try:
             torch.broadcast_shapes(mask.shape, scores.shape)
         except RuntimeError:
@@ -165,6 +170,7 @@ class MultiHeadSelfAttention(_module_base()):
                                  f"{tuple(padding_mask.shape)} {padding_mask.dtype}")
             mask = ~padding_mask[:, None, None, :]                           # (b, 1, 1, L)
         if attn_mask is not None:
+            check_bool_mask(attn_mask, "attn_mask")
             mask = attn_mask if mask is None else mask & attn_mask
         out, weights = scaled_dot_product_attention(q, k, v, mask)
         out = out.transpose(1, 2).reshape(b, L, self.d_model)              # concat heads

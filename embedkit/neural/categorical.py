@@ -66,6 +66,8 @@ def hash_bucket(values, n_buckets: int, seed: int = 0) -> np.ndarray:
     seed = check_int(seed, "seed", minimum=0)
     if isinstance(values, (str, bytes)):
         raise TypeError("values must be a sequence of values, got a single str; wrap it in a list")
+    if not hasattr(values, "__iter__"):
+        raise TypeError(f"values must be a sequence of values, got {type(values).__name__}; wrap it in a list")
     values = list(np.asarray(values).tolist()) if isinstance(values, np.ndarray) else list(values)
     key = seed.to_bytes(8, "little")
     out = np.empty(len(values), dtype=np.int64)

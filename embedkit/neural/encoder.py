@@ -242,6 +242,10 @@ class TransformerEncoder(_module_base()):
                              f"{getattr(ids, 'shape', type(ids).__name__)} {getattr(ids, 'dtype', '')}")
         if ids.shape[1] > self.max_len:
             raise ValueError(f"sequence length {ids.shape[1]} exceeds max_len={self.max_len}")
+        if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= self.tok.num_embeddings):
+            raise ValueError(f"ids must be token ids in [0, {self.tok.num_embeddings}), got values "
+                             f"from {int(ids.min())} to {int(ids.max())}; encode text with this "
+                             "model's vocabulary")
         x = self.embed(ids)
         states, weights = [x], []
         for block in self.blocks:
@@ -379,6 +383,12 @@ def contextual_vectors(encoder: TransformerEncoder, sentences, vocab: MLMVocab, 
 
     if isinstance(sentences, str):
         raise TypeError("sentences must be a list of sentences; for one sentence pass [sentence]")
+    if not isinstance(encoder, TransformerEncoder):
+        raise TypeError(f"encoder must be a TransformerEncoder, got {type(encoder).__name__}")
+    if not isinstance(vocab, MLMVocab):
+        raise TypeError(f"vocab must be an MLMVocab, got {type(vocab).__name__}")
+    if not hasattr(sentences, "__iter__"):
+        raise TypeError(f"sentences must be a list of sentences, got {type(sentences).__name__}")
     encoded = [vocab.encode(s) for s in sentences]
     if not encoded:
         return []

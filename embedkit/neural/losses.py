@@ -13,7 +13,7 @@
 """
 from __future__ import annotations
 
-from .._validation import check_choice, check_number
+from .._validation import check_choice, check_finite, check_number
 
 __all__ = ["triplet_loss", "info_nce", "pair_distance"]
 
@@ -28,6 +28,7 @@ def _check_pair(x, y, name_x: str, name_y: str):
             raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
         if t.dim() != 2:
             raise ValueError(f"{name} must be 2-D (batch, d), got shape {tuple(t.shape)}")
+        check_finite(t, name)
     if x.shape != y.shape:
         raise ValueError(f"{name_x} and {name_y} must have the same shape, got "
                          f"{tuple(x.shape)} and {tuple(y.shape)}")
@@ -104,6 +105,7 @@ def info_nce(queries, keys, temperature: float = 0.07, symmetric: bool = False, 
                 or negatives.shape[1] != queries.shape[1]:
             raise ValueError(f"negatives must be a 2-D (m, d={queries.shape[1]}) tensor, got "
                              f"{tuple(negatives.shape) if isinstance(negatives, torch.Tensor) else type(negatives).__name__}")
+        check_finite(negatives, "negatives")
         if normalize:
             negatives = F.normalize(negatives, dim=-1)
         loss = F.cross_entropy(torch.cat([logits, queries @ negatives.T / temperature], dim=1), labels)

@@ -23,7 +23,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .._validation import _to_array, as_matrix, check_int, check_number
+from .._validation import _to_array, as_matrix, check_finite, check_int, check_number, check_word_vectors
 
 __all__ = ["mean_pool", "max_pool", "cls_pool", "sif_weights", "sif_embeddings"]
 
@@ -48,6 +48,8 @@ def _prepare(x, mask, name: str = "x"):
         mask = torch.as_tensor(mask, device=x.device)
         if tuple(mask.shape) != tuple(x.shape[:2]):
             raise ValueError(f"mask must have shape (n, L) = {tuple(x.shape[:2])}, got {tuple(mask.shape)}")
+        check_finite(x, name)
+        _check_01(mask)
         return x, mask.bool()
     x = _to_array(x, name, np.float32)
     if x.ndim != 3:
@@ -57,7 +59,19 @@ def _prepare(x, mask, name: str = "x"):
     mask = _to_array(mask, "mask", None)
     if mask.shape != x.shape[:2]:
         raise ValueError(f"mask must have shape (n, L) = {x.shape[:2]}, got {mask.shape}")
+    check_finite(x, name)
+    _check_01(mask)
     return x, mask.astype(bool)
+
+
+def _check_01(mask) -> None:
+    """A non-boolean mask (e.g. Hugging Face's int64 ``attention_mask``) must hold only 0 and 1."""
+    if str(mask.dtype) in ("bool", "torch.bool"):
+        return
+    ok = ((mask == 0) | (mask == 1)).all()
+    if not bool(ok):
+        raise ValueError(f"mask must be boolean (True = real token) or hold only 0 and 1, got "
+                         f"dtype {mask.dtype} with other values; pass mask == 1 or mask.bool()")
 
 
 def mean_pool(x, mask=None):
@@ -143,7 +157,7 @@ def sif_embeddings(sentences: Sequence[Sequence[str]], wv, word_prob: Mapping[st
         raise TypeError("sentences must be token lists, got a str; wrap each text as tokenize(text)")
     n_components = check_int(n_components, "n_components", minimum=0)
     a = check_number(a, "a", minimum=0.0, strict_minimum=True)
-    vectors = np.asarray(wv.vectors, dtype=np.float32)
+    vectors = np.asarray(check_word_vectors(wv).vectors, dtype=np.float32)
     out = np.zeros((len(sentences), vectors.shape[1]), dtype=np.float64)
     for i, sentence in enumerate(sentences):
         rows = [wv.index[w] for w in sentence if w in wv.index]

@@ -18,14 +18,14 @@ vectors).
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
-from .._validation import check_choice, check_int, check_number
+from .._saved_files import SavedFileError, load_npz, save_npz
+from .._validation import check_choice, check_int, check_number, check_words
 from ..text.tokenizer import tokenize
 from .losses import info_nce, triplet_loss
 from .pooling import max_pool, mean_pool
@@ -37,10 +37,7 @@ __all__ = ["SentenceEncoder", "train_sentence_encoder"]
 def _check_texts(sentences, name: str = "sentences") -> list:
     if isinstance(sentences, str):
         raise TypeError(f"{name} must be a list of str; for one sentence pass [sentence]")
-    sentences = list(sentences)
-    if not all(isinstance(s, str) for s in sentences):
-        raise TypeError(f"{name} must all be str")
-    return sentences
+    return check_words(sentences, name, allow_empty=True)
 
 
 class SentenceEncoder(nn.Module):
@@ -58,9 +55,7 @@ class SentenceEncoder(nn.Module):
     def __init__(self, words: Sequence[str], dim: int = 64, *, embedding_dim: int | None = None,
                  pooling: str = "mean", max_len: int = 64, seed: int = 0):
         super().__init__()
-        if isinstance(words, str):
-            raise TypeError("words must be a list of str, got a str")
-        words = list(words)
+        words = check_words(words, "words", allow_empty=True)
         if not words:
             raise ValueError("words must not be empty")
         if len(set(words)) != len(words):
@@ -113,6 +108,9 @@ class SentenceEncoder(nn.Module):
     # -- model ----------------------------------------------------------------------------
     def forward(self, ids, mask):
         """``ids, mask: (n, L) -> (n, dim)`` unit vectors (a row without a known word: 0)."""
+        if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= self.embedding.num_embeddings):
+            raise ValueError(f"ids must be in [0, {self.embedding.num_embeddings}) (0 = padding), got "
+                             f"values from {int(ids.min())} to {int(ids.max())}; use tokenize_batch")
         x = self.embedding(ids)
         pooled = mean_pool(x, mask) if self.pooling == "mean" else max_pool(x, mask)
         out = self.proj(pooled)
@@ -141,21 +139,51 @@ class SentenceEncoder(nn.Module):
                 "pooling": self.pooling, "max_len": self.max_len}
 
     def save(self, path) -> None:
-        """Write vocabulary, settings and weights to one file (``torch.save``)."""
-        state = {k: v.detach().cpu() for k, v in self.state_dict().items()}
-        torch.save({"format": "embedkit.SentenceEncoder/1", "config": self.config(), "state": state},
-                   Path(path))
+        """Write vocabulary, settings and weights to one file (exactly that name).
+
+        The same self-checking ``.npz`` format as every embedkit file (numpy arrays and a
+        checksummed JSON header, no pickle), written atomically: see
+        :mod:`embedkit._saved_files`.
+        """
+        config = self.config()
+        arrays = {f"state.{k}": v.detach().cpu().numpy() for k, v in self.state_dict().items()}
+        arrays["words"] = np.array(config.pop("words"), dtype=str)
+        save_npz(path, format="embedkit-sentence-encoder", cls=type(self).__name__, version=2,
+                 params=config, arrays=arrays)
 
     @classmethod
     def load(cls, path, *, device=None) -> "SentenceEncoder":
-        """Read an encoder written by :meth:`save` (onto ``device``, default CPU)."""
-        blob = torch.load(Path(path), map_location="cpu", weights_only=True)
-        if not isinstance(blob, dict) or blob.get("format") != "embedkit.SentenceEncoder/1":
-            raise ValueError(f"{path} is not a file written by SentenceEncoder.save")
-        enc = cls(**blob["config"])
-        enc.load_state_dict(blob["state"])
+        """Read an encoder written by :meth:`save` (onto ``device``, default CPU).
+
+        ``SavedFileError`` (a ``ValueError``) naming the file if it is damaged, edited
+        inconsistently (weights whose shapes do not fit the settings) or not an encoder file.
+        """
+        if device is not None:
+            device = get_device(device)
+        header, arrays = load_npz(path, format="embedkit-sentence-encoder",
+                                  what="embedkit sentence-encoder", saved_by="SentenceEncoder.save")
+        shown = repr(str(path))
+        if header.get("version") != 2:
+            raise SavedFileError(f"{shown} was written with sentence-encoder format version "
+                                 f"{header.get('version')}, this embedkit reads version 2")
+        try:
+            words = arrays.pop("words")
+            if words.dtype.kind != "U" or words.ndim != 1:
+                raise ValueError(f"words must be a 1-D array of str, got dtype {words.dtype}")
+            enc = cls(words.tolist(), **header["params"])
+            state = {k[len("state."):]: torch.from_numpy(v) for k, v in arrays.items()
+                     if k.startswith("state.")}
+            if len(state) != len(arrays):
+                raise ValueError(f"unexpected arrays {sorted(set(arrays) - {'state.' + k for k in state})}")
+            for name, tensor in state.items():
+                if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+                    raise ValueError(f"weights {name!r} contain NaN or infinity")
+            enc.load_state_dict(state)       # strict: every weight present, shapes that fit
+        except (KeyError, TypeError, ValueError, RuntimeError) as err:
+            raise SavedFileError(f"{shown} holds an inconsistent SentenceEncoder ({err}); "
+                                 "save the encoder again") from None
         enc.eval()
-        return enc.to(get_device(device) if device is not None else "cpu")
+        return enc.to(device if device is not None else "cpu")
 
     def __repr__(self) -> str:
         return (f"SentenceEncoder(vocab={len(self.words)}, embedding_dim={self.embedding_dim}, "
@@ -181,6 +209,8 @@ def train_sentence_encoder(encoder: SentenceEncoder, queries, documents, *, loss
     Pairs are tokenised once; each epoch is a fresh shuffle (from ``seed``). Returns the
     :class:`~embedkit.neural.training.TrainingHistory` of :func:`~embedkit.neural.training.fit`.
     """
+    if not isinstance(encoder, SentenceEncoder):
+        raise TypeError(f"encoder must be a SentenceEncoder, got {type(encoder).__name__}")
     queries, documents = _check_texts(queries, "queries"), _check_texts(documents, "documents")
     if len(queries) != len(documents):
         raise ValueError(f"queries and documents must be aligned pairs, got {len(queries)} "

@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from .._device import get_device
-from .._validation import as_generator, check_int, check_number
+from .._validation import as_generator, check_int, check_not_diverged, check_number
 
 __all__ = ["get_device", "fit", "TrainingHistory", "seeded", "to_device"]
 
@@ -164,11 +164,18 @@ def fit(
                     batch = next(it)
                 except StopIteration:
                     raise ValueError("batches(rng) returned no batches") from None
-            loss = loss_fn(model, to_device(batch, device))
+            try:
+                loss = loss_fn(model, to_device(batch, device))
+            except ValueError:
+                # NaN weights surface first as a NaN *input* to a loss or pooling check:
+                # report the cause (the step size), not the symptom.
+                check_not_diverged(list(params), what="the model's weights", lr_name="lr", lr=lr,
+                                   where=f" after {step} steps")
+                raise
             if not torch.is_tensor(loss) or loss.dim() != 0:
                 raise TypeError("loss_fn must return a 0-d tensor (a scalar loss)")
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"loss became {loss.item()} at step {step}; lower lr")
+            check_not_diverged(loss.detach(), what=f"the loss ({loss.item()})", lr_name="lr", lr=lr,
+                               where=f" at step {step}")
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if clip_grad is not None:

@@ -55,6 +55,8 @@ def chunk_documents(docs: Sequence[Sequence[str]], size: int, overlap: int = 0):
     for i, doc in enumerate(docs):
         if isinstance(doc, str):
             raise TypeError(f"docs[{i}] is a str; pass token lists (e.g. text.split())")
+        if not isinstance(doc, Sequence):
+            raise TypeError(f"docs[{i}] must be a token list, got {type(doc).__name__}")
         for a, b in chunk_spans(len(doc), size, overlap):
             chunks.append(list(doc[a:b]))
             owner.append(i)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import _to_array, as_generator, check_int, check_number
+from .._validation import _to_array, as_generator, check_finite, check_int, check_number
 
 __all__ = ["train_val_test_split", "per_query_metrics", "bootstrap_ci", "paired_bootstrap_ci"]
 
@@ -94,6 +94,7 @@ def bootstrap_ci(values, *, n_boot: int = 2000, confidence: float = 0.95, seed=0
     v = _to_array(values, "values", np.float64)
     if v.ndim != 1 or v.size == 0:
         raise ValueError(f"values must be a non-empty 1-D array of per-query values, got shape {v.shape}")
+    check_finite(v, "values")
     n_boot = check_int(n_boot, "n_boot", minimum=1)
     confidence = check_number(confidence, "confidence", minimum=0.0, maximum=1.0, strict_minimum=True)
     rng = as_generator(seed)
@@ -109,4 +110,6 @@ def paired_bootstrap_ci(a, b, *, n_boot: int = 2000, confidence: float = 0.95, s
     b = _to_array(b, "b", np.float64)
     if a.shape != b.shape:
         raise ValueError(f"a and b must score the same queries, got shapes {a.shape} and {b.shape}")
+    check_finite(a, "a")
+    check_finite(b, "b")
     return bootstrap_ci(a - b, n_boot=n_boot, confidence=confidence, seed=seed)

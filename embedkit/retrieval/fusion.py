@@ -155,8 +155,11 @@ def score_fusion(results, weights=None, *, method: str = "minmax", top: int | No
     """
     if isinstance(results, tuple) and len(results) == 2 and isinstance(results[0], np.ndarray):
         raise TypeError("results must be a list of (D, I) pairs, one per retriever: [(D1, I1), (D2, I2)]")
-    if not isinstance(results, Sequence) or not results:
+    if isinstance(results, str) or not isinstance(results, Sequence) or not results:
         raise TypeError("results must be a non-empty list of (D, I) pairs, one per retriever")
+    for i, pair in enumerate(results):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"results[{i}] must be a (D, I) pair, got {type(pair).__name__}")
     lists, batched = _as_id_lists([r[1] for r in results], "results' ids")
     normed = []
     for i, ((D, _), I) in enumerate(zip(results, lists)):

@@ -24,12 +24,15 @@ rescoring); an engine that must save memory would keep them on disk instead.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from .._saved_files import SavedFileError, atomic_write, file_sha256
 from .._validation import as_matrix, check_choice, check_int, check_number
 from ..search.flat import FlatIndex
 from ..search.index_base import Index, Persistable
@@ -58,7 +61,8 @@ class VectorStore:
         if index.ntotal:
             raise ValueError(f"index must be empty: the store adds vectors and their metadata together "
                              f"(got an index with ntotal={index.ntotal})")
-        if isinstance(fields, str) or not all(isinstance(f, str) for f in fields) or not fields:
+        if isinstance(fields, str) or not hasattr(fields, "__iter__") \
+                or not all(isinstance(f, str) for f in fields) or not fields:
             raise TypeError(f"fields must be a non-empty list of str, got {fields!r}")
         self.index = index
         self.fields = list(fields)
@@ -210,40 +214,90 @@ class VectorStore:
 
     # -- persistence -------------------------------------------------------------------
     def save(self, folder) -> None:
-        """Write ``folder/index.ekidx``, ``folder/vectors.npy`` and ``folder/store.json``."""
+        """Write ``folder/index.ekidx``, ``folder/vectors.npy`` and ``folder/store.json``.
+
+        ``store.json`` records the sha256 of the two other files and of itself, so a folder
+        that mixes two saves, or a damaged file, is caught on load. All three are written
+        to temporary files first and renamed into place only once all are complete
+        (``store.json`` last), so a save interrupted while writing leaves the previous
+        store loadable (see :mod:`embedkit._saved_files`).
+        """
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        self.index.save(folder / "index.ekidx")
-        with open(folder / "vectors.npy", "wb") as fh:
-            np.save(fh, self._vectors, allow_pickle=False)
-        manifest = {"format": _FORMAT, "version": _VERSION, "fields": self.fields,
-                    "prefilter_fraction": self.prefilter_fraction, "n": len(self), "columns": self._columns}
-        (folder / "store.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        staged = {name: folder / f".{name}.{os.getpid()}.tmp" for name in _FILES}
+        try:
+            self.index.save(staged["index.ekidx"])
+            atomic_write(staged["vectors.npy"], lambda fh: np.save(fh, self._vectors, allow_pickle=False))
+            manifest = {"format": _FORMAT, "version": _VERSION, "fields": self.fields,
+                        "prefilter_fraction": self.prefilter_fraction, "n": len(self),
+                        "columns": self._columns,
+                        "files": {name: file_sha256(staged[name]) for name in _FILES[:2]}}
+            manifest["sha256"] = _manifest_sha256(manifest)
+            atomic_write(staged["store.json"],
+                         lambda fh: fh.write(json.dumps(manifest, ensure_ascii=False).encode("utf-8")))
+            for name in _FILES:                      # store.json, the commit point, last
+                os.replace(staged[name], folder / name)
+        finally:
+            for tmp in staged.values():
+                tmp.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, folder) -> "VectorStore":
-        """Read what :meth:`save` wrote; ``ValueError`` naming the folder if it is not a store."""
+        """Read what :meth:`save` wrote; ``SavedFileError`` (a ``ValueError``) naming the
+        folder if it is not a store, is damaged, or mixes files of two saves."""
         folder = Path(folder)
+        shown = repr(str(folder))
         try:
-            manifest = json.loads((folder / "store.json").read_text(encoding="utf-8"))
+            manifest = json.loads((folder / "store.json").read_bytes().decode("utf-8"))
         except FileNotFoundError:
-            raise ValueError(f"{str(folder)!r} is not a saved VectorStore (no store.json)") from None
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{str(folder / 'store.json')!r} is corrupted: {exc}") from None
-        if manifest.get("format") != _FORMAT or manifest.get("version") != _VERSION:
-            raise ValueError(f"{str(folder)!r} holds format {manifest.get('format')!r} "
-                             f"v{manifest.get('version')}, expected {_FORMAT!r} v{_VERSION}")
+            raise SavedFileError(f"{shown} is not a saved VectorStore (no store.json)") from None
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise SavedFileError(f"{str(folder / 'store.json')!r} is damaged ({exc}); save the "
+                                 "store again") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT \
+                or manifest.get("version") != _VERSION:
+            got = manifest if not isinstance(manifest, dict) else manifest.get("format")
+            raise SavedFileError(f"{shown} holds format {got!r} v"
+                                 f"{manifest.get('version') if isinstance(manifest, dict) else None}, "
+                                 f"expected {_FORMAT!r} v{_VERSION}; save the store again")
+        if manifest.get("sha256") != _manifest_sha256(manifest):
+            raise SavedFileError(f"{str(folder / 'store.json')!r} is damaged: its checksum does not "
+                                 "match its contents; save the store again")
+        for name in _FILES[:2]:
+            if not (folder / name).is_file():
+                raise SavedFileError(f"{shown} is incomplete: {name} is missing; save the store again")
+            if file_sha256(folder / name) != manifest["files"][name]:
+                raise SavedFileError(
+                    f"{str(folder / name)!r} does not match store.json (damaged, or the folder "
+                    "mixes files of two saves); save the store again")
         index = Persistable.load(folder / "index.ekidx")
-        vectors = np.load(folder / "vectors.npy", allow_pickle=False)
-        n = manifest["n"]
-        if index.ntotal != n or len(vectors) != n or any(len(c) != n for c in manifest["columns"].values()):
-            raise ValueError(f"{str(folder)!r} is inconsistent: index {index.ntotal}, vectors {len(vectors)}, "
-                             f"metadata {n} rows")
+        try:
+            vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+            n, fields, columns = manifest["n"], manifest["fields"], manifest["columns"]
+            vectors = as_matrix(vectors, "vectors", d=index.d, allow_empty=True)
+            if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields) \
+                    or not isinstance(columns, dict) or sorted(columns) != sorted(fields):
+                raise ValueError("fields and metadata columns do not match")
+            if index.ntotal != n or len(vectors) != n or any(len(c) != n for c in columns.values()):
+                raise ValueError(f"index {index.ntotal}, vectors {len(vectors)}, metadata {n} rows")
+            prefilter_fraction = check_number(manifest["prefilter_fraction"], "prefilter_fraction",
+                                              minimum=0.0, maximum=1.0)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SavedFileError(f"{shown} is inconsistent ({exc}); save the store again") from None
         store = cls.__new__(cls)
         store.index = index
-        store.fields = list(manifest["fields"])
-        store.prefilter_fraction = float(manifest["prefilter_fraction"])
-        store._vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        store._columns = {f: list(manifest["columns"][f]) for f in store.fields}
+        store.fields = list(fields)
+        store.prefilter_fraction = prefilter_fraction
+        store._vectors = vectors
+        store._columns = {f: list(columns[f]) for f in store.fields}
         store.last_strategy = None
         return store
+
+
+_FILES = ("index.ekidx", "vectors.npy", "store.json")
+
+
+def _manifest_sha256(manifest: dict) -> str:
+    """sha256 of the manifest's canonical JSON, without its own ``sha256`` entry."""
+    body = {k: v for k, v in manifest.items() if k != "sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_matrix, check_choice, check_int
+from .._validation import _to_array, as_matrix, check_choice, check_int
 from ..similarity import _BLOCK_ELEMENTS, _select_top_k
 from .index_base import Index, NotTrainedError, Persistable, merge_top_k
 
@@ -64,7 +64,7 @@ def hamming_distances(a_codes, b_codes) -> np.ndarray:
 
 
 def _check_packed(codes, name: str, nbytes: int | None = None) -> np.ndarray:
-    codes = np.asarray(codes)
+    codes = _to_array(codes, name, None)
     if codes.dtype != np.uint8:
         raise TypeError(f"{name} must be uint8 packed bits (np.packbits), got dtype {codes.dtype}")
     if codes.ndim != 2 or (nbytes is not None and codes.shape[1] != nbytes):

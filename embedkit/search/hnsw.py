@@ -572,6 +572,7 @@ class HNSWIndex(Index):
         if int(a["levels"].sum()) != n_up or (n and (a["count0"].max() > 2 * M
                                                      or a["links0"].max() >= n)):
             raise ValueError("links do not fit the stored vectors and levels")
+        _check_saved_graph(a, n, M, int(params["entry"]), int(params["max_level"]))
         index._x, index._levels, index._links0 = a["vectors"], a["levels"], a["links0"]
         index._count0, index._up_offset = a["count0"], a["up_offset"]
         index._links_up, index._count_up = a["links_up"], a["count_up"]
@@ -579,3 +580,35 @@ class HNSWIndex(Index):
         index._entry, index._max_level = int(params["entry"]), int(params["max_level"])
         index.relinked, index._unchecked = int(params["relinked"]), int(params["unchecked"])
         return index
+
+
+def _check_saved_graph(a: dict, n: int, M: int, entry: int, max_level: int) -> None:
+    """Structural checks of a loaded graph, so that search never reads past an array.
+
+    Every used link slot (``links[row, :count[row]]``) must name a node in ``[0, n)`` that
+    exists on that layer, counts must fit their rows, and each node's upper-layer rows
+    must be where ``_add`` put them (the running sum of the levels).
+    """
+    from .._saved_files import check_index_array
+
+    levels, count0, count_up = a["levels"], a["count0"], a["count_up"]
+    if not n:
+        return
+    if levels.min() < 0 or levels[entry] != max_level:
+        raise ValueError("levels are negative, or the entry point is not on the top layer")
+    if count0.min() < 0 or (count_up.size and (count_up.min() < 0 or count_up.max() > M)):
+        raise ValueError(f"link counts must be in [0, {2 * M}] (layer 0) and [0, {M}] (upper layers)")
+    expected = np.where(levels > 0, np.cumsum(levels) - levels, -1)
+    if not np.array_equal(a["up_offset"], expected):
+        raise ValueError("up_offset does not match the levels (upper-layer rows out of place)")
+    used0 = np.arange(2 * M) < count0[:, None]
+    check_index_array(a["links0"][used0], "layer-0 links", n)
+    if count_up.size:
+        used = np.arange(M) < count_up[:, None]
+        # the layer of each upper row: rows up_offset[i] .. up_offset[i] + levels[i] - 1
+        # hold layers 1 .. levels[i] of node i
+        row_level = np.arange(count_up.size) - np.repeat(expected[levels > 0], levels[levels > 0]) + 1
+        links = a["links_up"][used]
+        check_index_array(links, "upper-layer links", n)
+        if (levels[links] < np.broadcast_to(row_level[:, None], used.shape)[used]).any():
+            raise ValueError("an upper-layer link points to a node that is not on that layer")

@@ -15,8 +15,12 @@ Persistence. ``index.save(path)`` writes one ``.npz``-format file (a zip of ``.n
 arrays, readable with ``numpy.load(..., allow_pickle=False)``): never pickle, because
 unpickling a file can run arbitrary code and breaks when classes change. A JSON header
 array names the format, the class and its version, and carries the scalar parameters;
-the other arrays are the index's state. ``SomeIndex.load(path)`` checks all of that and
-raises ``ValueError`` naming the path for a truncated, corrupted or foreign file.
+the other arrays are the index's state. The header also holds a sha256 checksum of the
+state, and saves are atomic (see :mod:`embedkit._saved_files`, the one file format of
+embedkit). ``SomeIndex.load(path)`` checks all of that, then each class validates the
+structure of its state (graph links, leaf ids, list offsets in range), and raises
+``SavedFileError`` (a ``ValueError``) naming the path for a truncated, damaged, edited
+or foreign file: never a crash in a later search.
 ``Persistable.load(path)`` (on the base class) returns whichever class the file holds.
 
 Subclasses implement ``_get_state() -> (params, arrays)`` and the classmethod
@@ -25,20 +29,19 @@ Subclasses implement ``_get_state() -> (params, arrays)`` and the classmethod
 """
 from __future__ import annotations
 
-import json
 import os
-import zipfile
 from typing import Any, ClassVar
 
 import numpy as np
 
+from .._saved_files import SavedFileError, load_npz, save_npz
 from .._validation import as_matrix, check_choice, check_int, check_k
 
-__all__ = ["Persistable", "Index", "NotTrainedError", "merge_top_k", "METRICS", "FORMAT_NAME"]
+__all__ = ["Persistable", "Index", "NotTrainedError", "SavedFileError", "merge_top_k", "METRICS",
+           "FORMAT_NAME"]
 
 FORMAT_NAME = "embedkit-index"
 METRICS = ("l2", "ip", "cosine")
-_HEADER_KEY = "__header__"
 
 
 class NotTrainedError(ValueError):
@@ -75,15 +78,14 @@ class Persistable:
 
     # -- public ---------------------------------------------------------------------
     def save(self, path) -> None:
-        """Write the object to ``path`` (exactly that name; no suffix is appended)."""
+        """Write the object to ``path`` (exactly that name; no suffix is appended).
+
+        Atomic and checksummed (see :mod:`embedkit._saved_files`): an interrupted save
+        leaves the previous file at ``path`` intact.
+        """
         params, arrays = self._get_state()
-        header = {"format": FORMAT_NAME, "class": type(self).__name__,
-                  "version": self._format_version, "params": params,
-                  "arrays": sorted(arrays)}
-        encoded = np.frombuffer(json.dumps(header, sort_keys=True).encode("utf-8"), dtype=np.uint8)
-        # Passing an open file stops numpy from appending ".npz" to the name.
-        with open(os.fspath(path), "wb") as fh:
-            np.savez(fh, **{_HEADER_KEY: encoded}, **arrays)
+        save_npz(path, format=FORMAT_NAME, cls=type(self).__name__,
+                 version=self._format_version, params=params, arrays=arrays)
 
     @classmethod
     def load(cls, path):
@@ -94,46 +96,33 @@ class Persistable:
 
         Raises:
             FileNotFoundError: no such file.
-            ValueError: the file is truncated, corrupted, not an embedkit file, holds a
-                different class, or was written by an incompatible format version.
+            SavedFileError: (a ``ValueError``) the file is truncated, damaged (checksum),
+                not an embedkit file, holds a different class, was written by an
+                incompatible format version, or holds a state that does not fit together
+                (links, ids or offsets out of range, widths that do not match).
         """
-        path = os.fspath(path)
-        if not os.path.exists(path):
-            raise FileNotFoundError(f"no such file: {path!r}")
-        try:
-            with np.load(path, allow_pickle=False) as npz:
-                # Read everything now: NpzFile is lazy, and a damaged member should fail
-                # here, inside the try, not later in the caller's code.
-                arrays = {key: npz[key] for key in npz.files}
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as err:
-            raise ValueError(
-                f"{path!r} is not a readable embedkit file (truncated or corrupted?): {err}"
-            ) from None
-        header_bytes = arrays.pop(_HEADER_KEY, None)
-        try:
-            header = json.loads(bytes(header_bytes).decode("utf-8")) if header_bytes is not None else None
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            header = None
-        if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
-            raise ValueError(f"{path!r} is not an embedkit index file (no {FORMAT_NAME!r} header)")
+        header, arrays = load_npz(path, format=FORMAT_NAME, what="embedkit index")
+        shown = repr(os.fspath(path))
         name = header.get("class")
-        target = Persistable._registry.get(name)
+        target = Persistable._registry.get(name) if isinstance(name, str) else None
         if target is None:
-            raise ValueError(f"{path!r} holds an unknown class {name!r}")
+            raise SavedFileError(f"{shown} holds an unknown class {name!r}; it was written by "
+                                 "another embedkit version")
         if not issubclass(target, cls):
-            raise ValueError(f"{path!r} holds {name}, not {cls.__name__}; "
-                             f"load it with {name}.load(path)")
+            raise SavedFileError(f"{shown} holds {name}, not {cls.__name__}; "
+                                 f"load it with {name}.load(path)")
         if header.get("version") != target._format_version:
-            raise ValueError(f"{path!r} was written with {name} format version "
-                             f"{header.get('version')}, this embedkit reads version "
-                             f"{target._format_version}")
-        missing = sorted(set(header.get("arrays", [])) - set(arrays))
-        if missing:
-            raise ValueError(f"{path!r} is incomplete: missing arrays {missing}")
+            raise SavedFileError(f"{shown} was written with {name} format version "
+                                 f"{header.get('version')}, this embedkit reads version "
+                                 f"{target._format_version}; rebuild the index and save it again")
         try:
-            return target._from_state(header.get("params", {}), arrays)
-        except (KeyError, TypeError, ValueError) as err:
-            raise ValueError(f"{path!r} holds an inconsistent {name}: {err}") from None
+            return target._from_state(header["params"], arrays)
+        except MemoryError:
+            raise
+        except Exception as err:  # noqa: BLE001 - any inconsistency in the state is the file's fault
+            raise SavedFileError(f"{shown} holds an inconsistent {name} ({err}); the file was "
+                                 "edited or written by a buggy version: rebuild the index "
+                                 "and save it again") from None
 
 
 class Index(Persistable):

@@ -325,6 +325,10 @@ class IVFIndex(InvertedListsMixin, Index):
         if (vectors.ndim != 2 or vectors.shape[1] != index.d or ids.shape != (vectors.shape[0],)
                 or offsets.shape != (index.nlist + 1,) or offsets[-1] != vectors.shape[0]):
             raise ValueError("stored vectors, ids and offsets do not fit together")
+        from .._saved_files import check_index_array, check_offsets
+
+        check_offsets(offsets, "offsets", vectors.shape[0])
+        check_index_array(ids, "ids", vectors.shape[0], unique=True)
         index._vectors, index._ids, index._offsets = vectors, ids, offsets
         index._sq_norms = np.einsum("ij,ij->i", vectors, vectors)
         index._ntotal = vectors.shape[0]

@@ -27,8 +27,11 @@ def _as_ids(x, name: str, nq: int | None = None, *, allow_1d: bool = False) -> n
         arr = arr[:, None]
     if arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-D (nq, k) array of ids, got shape {arr.shape}")
-    if not np.issubdtype(arr.dtype, np.integer):
+    if not np.issubdtype(arr.dtype, np.integer) and arr.size:
         raise TypeError(f"{name} must hold integer ids, got dtype {arr.dtype}")
+    if arr.shape[0] == 0:   # a mean over no queries is NaN, not a score
+        raise ValueError(f"{name} must hold at least one query (row), got shape {arr.shape}; "
+                         "a metric over zero queries is undefined")
     if nq is not None and arr.shape[0] != nq:
         raise ValueError(f"{name} must have one row per query (nq={nq}), got shape {arr.shape}")
     return arr.astype(np.int64, copy=False)

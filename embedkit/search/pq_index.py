@@ -518,6 +518,9 @@ class IVFPQIndex(_RerankMixin, InvertedListsMixin, Index):
                 or offsets[0] != 0 or offsets[-1] != n or (np.diff(offsets) < 0).any()
                 or (index.rerank and vectors.shape[0] != n)):
             raise ValueError("stored codes, ids, norm terms, offsets and vectors do not fit together")
+        from .._saved_files import check_index_array
+
+        check_index_array(ids, "ids", n, unique=True)
         index._centroids = centroids
         index._codes, index._ids, index._norm_terms = codes, ids, norm_terms
         index._offsets, index._vectors = offsets, vectors

@@ -298,6 +298,15 @@ class RPForestIndex(Index):
         links = np.concatenate([a["roots"], a["children"].ravel()])
         if links.size and (links.max() >= n_nodes or links.min() < -n_leaves):
             raise ValueError("tree links point outside the stored nodes and leaves")
+        # a child is always created after its parent, so internal links point forward:
+        # this also rules out cycles, which would make the priority search loop forever
+        inner = a["children"] >= 0
+        if (a["children"] <= np.arange(n_nodes)[:, None])[inner].any():
+            raise ValueError("tree links must point from a node to a later node (a cycle?)")
+        from .._saved_files import check_index_array, check_offsets
+
+        check_offsets(a["leaf_start"], "leaf_start", a["leaf_ids"].shape[0])
+        check_index_array(a["leaf_ids"], "leaf_ids", n)
         index._x, index._roots, index._normals = a["vectors"], a["roots"], a["normals"]
         index._offsets, index._children = a["offsets"], a["children"]
         index._leaf_start, index._leaf_ids = a["leaf_start"], a["leaf_ids"]

@@ -15,15 +15,19 @@ from typing import Sequence
 
 import numpy as np
 
-from .._validation import as_generator, as_vector, check_choice, check_int
+from .._validation import as_generator, as_vector, check_choice, check_int, check_word_vectors
 from ..similarity import _normalize_rows
 
 __all__ = ["gender_direction", "project", "weat_effect_size", "weat_test", "hard_debias"]
 
 
 def _check_pairs(wv, pairs, name: str, *, skip_missing: bool) -> list[tuple[str, str]]:
+    check_word_vectors(wv)
     if isinstance(pairs, str) or not hasattr(pairs, "__iter__"):
         raise TypeError(f"{name} must be a list of (word, word) pairs, got {type(pairs).__name__}")
+    bad = [p for p in pairs if isinstance(p, str) or not isinstance(p, (tuple, list))]
+    if bad:
+        raise ValueError(f"{name} must hold (word, word) pairs of strings; got {bad[0]!r}")
     pairs = [tuple(p) for p in pairs]
     bad = [p for p in pairs if len(p) != 2 or not all(isinstance(w, str) for w in p)]
     if bad:
@@ -75,7 +79,7 @@ def gender_direction(wv, pairs: Sequence[tuple[str, str]], method: str = "pca") 
 def project(wv, words: Sequence[str], direction) -> np.ndarray:
     """``(n,)`` float32 cosines of each word's vector with ``direction: (d,)``: its signed
     position along the direction (positive: towards the first words of the pairs)."""
-    direction = as_vector(direction, "direction", d=wv.vector_size)
+    direction = as_vector(direction, "direction", d=check_word_vectors(wv).vector_size)
     norm = np.linalg.norm(direction)
     if norm == 0:
         raise ValueError("direction must be a nonzero vector")
@@ -168,7 +172,7 @@ def hard_debias(wv, direction, neutral_words: Sequence[str],
     """
     from .word_vectors import WordVectors
 
-    g = as_vector(direction, "direction", d=wv.vector_size).astype(np.float64)
+    g = as_vector(direction, "direction", d=check_word_vectors(wv).vector_size).astype(np.float64)
     if np.linalg.norm(g) == 0:
         raise ValueError("direction must be a nonzero vector")
     g /= np.linalg.norm(g)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import as_generator, check_choice, check_int, check_number
+from .._validation import _to_array, as_generator, check_choice, check_int, check_number
 from .vocab import Vocabulary
 
 __all__ = ["cooccurrence_matrix", "ppmi", "svd_embeddings", "WEIGHTINGS"]
@@ -93,7 +93,7 @@ def _as_counts(X, name: str = "X") -> sp.csr_matrix:
     if sp.issparse(X):
         X = sp.csr_matrix(X, dtype=np.float64)
     else:
-        arr = np.asarray(X, dtype=np.float64)
+        arr = _to_array(X, name, np.float64)
         if arr.ndim != 2:
             raise ValueError(f"{name} must be a 2-D (V, V) count matrix, got shape {arr.shape}")
         X = sp.csr_matrix(arr)
@@ -191,7 +191,7 @@ def svd_embeddings(M, dim: int = 100, *, power: float = 0.5, seed=0,
 
 
 def _as_dense(M) -> np.ndarray:
-    arr = np.asarray(M, dtype=np.float64)
+    arr = _to_array(M, "M", np.float64)
     if arr.ndim != 2 or 0 in arr.shape:
         raise ValueError(f"M must be a non-empty 2-D matrix, got shape {arr.shape}")
     if not np.isfinite(arr).all():

@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._jit import njit
-from .._validation import as_generator, as_matrix, check_int, check_number
+from .._validation import as_generator, as_matrix, check_int, check_not_diverged, check_number
 from .cooccurrence import cooccurrence_matrix
 from .vocab import Vocabulary, _check_sentences, _is_corpus
 from .word2vec import TrainingLog
@@ -194,10 +194,12 @@ def fit_glove(X, *, dim: int = 100, epochs: int = 25, x_max: float = 100.0, alph
     GW, GC, Gbw, Gbc = (np.ones_like(p) for p in (W, C, bw, bc))      # AdaGrad's sums
     losses = []
     bar = tqdm(total=epochs, unit="epoch", disable=not progress, desc="GloVe")
-    for _ in range(epochs):
+    for epoch in range(epochs):
         order = rng.permutation(len(rows))
         total = _adagrad_epoch(W, C, bw, bc, GW, GC, Gbw, Gbc, rows, cols, log_x, fx,
                                order, np.float32(learning_rate))
+        check_not_diverged([total, W, C], what="the GloVe loss or vectors", lr_name="learning_rate",
+                           lr=learning_rate, where=f" in epoch {epoch + 1}")
         losses.append(float(total) / len(rows))
         bar.update(1)
         bar.set_postfix(loss=f"{losses[-1]:.4f}", refresh=False)

@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from .._validation import as_generator, as_matrix, as_vector, check_int, check_number
+from .._validation import as_generator, as_matrix, as_vector, check_int, check_not_diverged, check_number
 
 __all__ = [
     "sigmoid", "sgns_loss", "sgns_gradients", "sgns_step", "softmax_loss",
@@ -184,4 +184,6 @@ def train_sgns(ids, vocab_size: int, *, dim: int = 10, window: int = 2, negative
         for centre, context, neg in zip(centres, contexts, negatives):
             total += sgns_step(W_in, W_out, centre, context, neg, lr)
         losses.append(total / len(pairs))
+        check_not_diverged([W_in, W_out], what="the vectors", lr_name="lr", lr=lr,
+                           where=f" in epoch {len(losses)}")
     return W_in, W_out, losses

@@ -40,7 +40,7 @@ from typing import Sequence
 import numpy as np
 
 from .._device import get_device
-from .._validation import as_generator, check_int, check_number
+from .._validation import as_generator, check_int, check_not_diverged, check_number
 from .word2vec import _encode, _run_sgns, _safe_batch_size, _Trainer
 from .word_vectors import WordVectors
 
@@ -139,8 +139,9 @@ class SubwordVectors(WordVectors):
     meaning, which evaluation relies on; gensim's ``FastTextKeyedVectors`` answers True
     for every string). :meth:`has_vector` says whether a vector can be built.
     ``most_similar`` and ``similarity`` accept unknown words too; neighbours are always
-    vocabulary words. ``save`` / ``to_gensim`` (inherited) keep only the composed
-    vocabulary vectors: what they give back is a plain :class:`WordVectors`.
+    vocabulary words. ``save`` keeps everything (``SubwordVectors.load`` rebuilds it,
+    ``WordVectors.load`` gives the composed vocabulary vectors only); ``to_gensim`` keeps
+    only the composed vocabulary vectors.
     """
 
     def __init__(self, words, word_vectors, ngram_vectors, ngram_ids, *, min_n: int = 3,
@@ -173,6 +174,26 @@ class SubwordVectors(WordVectors):
         np.add.at(composed, np.repeat(np.arange(len(words)), lengths)[found], self.ngram_vectors[rows[found]])
         composed /= (1.0 + lengths[:, None]).astype(np.float32)
         super().__init__(words, composed, counts=counts)
+
+    def _get_state(self) -> tuple[dict, dict]:
+        params, arrays = super()._get_state()
+        params.update(min_n=self.min_n, max_n=self.max_n, bucket=self.bucket)
+        arrays.update(word_vectors=self.word_vectors, ngram_vectors=self.ngram_vectors,
+                      ngram_ids=self.ngram_ids)
+        return params, arrays
+
+    @classmethod
+    def _from_state(cls, params: dict, arrays: dict) -> "SubwordVectors":
+        """Rebuild from :meth:`_get_state`'s output (called by ``load``, which wraps errors)."""
+        from .._saved_files import check_index_array
+
+        check_index_array(arrays["ngram_ids"], "ngram_ids", params["bucket"])
+        sv = cls(arrays["words"].tolist(), arrays["word_vectors"], arrays["ngram_vectors"],
+                 arrays["ngram_ids"], min_n=params["min_n"], max_n=params["max_n"],
+                 bucket=params["bucket"], counts=arrays.get("counts"))
+        if not np.array_equal(sv.vectors, arrays["vectors"]):
+            raise ValueError("the composed vectors do not match the stored ones")
+        return sv
 
     def __repr__(self) -> str:
         return (f"SubwordVectors({len(self):,} words + {len(self.ngram_ids):,} n-gram rows, "
@@ -354,6 +375,7 @@ def train_subword(
                     progress=progress, desc=f"subword {'skip-gram' if sg else 'CBOW'}")
     log.words = len(ids) * epochs
     log.seconds = time.perf_counter() - start_time
+    check_not_diverged(W_in, what="the word and n-gram vectors", lr_name="alpha", lr=alpha)
     table = W_in.cpu().numpy()
     sv = SubwordVectors(vocab.words, table[:V], table[V:V + m], used, min_n=min_n, max_n=max_n,
                         bucket=bucket, counts=vocab.counts)

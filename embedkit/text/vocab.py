@@ -14,11 +14,11 @@ derived distributions of word2vec:
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .._validation import as_generator, check_choice, check_int, check_number
+from .._validation import as_generator, check_choice, check_counts, check_int, check_number, check_words
 
 __all__ = ["Vocabulary"]
 
@@ -49,8 +49,8 @@ class Vocabulary:
     """
 
     def __init__(self, words: Sequence[str], counts):
-        counts = np.asarray(counts, dtype=np.int64)
-        words = list(words)
+        words = check_words(words, "words", allow_empty=True)
+        counts = check_counts(counts, "counts")
         if counts.ndim != 1 or len(words) != len(counts):
             raise ValueError(f"words and counts must have the same length, got {len(words)} "
                              f"words and counts of shape {counts.shape}")
@@ -76,7 +76,12 @@ class Vocabulary:
         ``max_size`` keeps only the most frequent words (ties broken alphabetically).
         """
         min_count = check_int(min_count, "min_count", minimum=1)
-        kept = {w: int(c) for w, c in dict(counts).items() if c >= min_count}
+        if not isinstance(counts, Mapping):
+            raise TypeError(f"counts must be a mapping {{word: count}} (e.g. a Counter), got "
+                            f"{type(counts).__name__}")
+        counts = dict(zip(check_words(list(counts), "counts' keys", allow_empty=True),
+                          check_counts(list(counts.values()), "counts' values").tolist()))
+        kept = {w: int(c) for w, c in counts.items() if c >= min_count}
         if max_size is not None:
             max_size = check_int(max_size, "max_size", minimum=1)
             kept = dict(sorted(kept.items(), key=lambda wc: (-wc[1], wc[0]))[:max_size])
@@ -99,11 +104,18 @@ class Vocabulary:
                                    min_count=min_count, max_size=max_size)
         _check_sentences(sentences)
         counts: Counter = Counter()
-        for sentence in sentences:
+        for i, sentence in enumerate(sentences):
             if isinstance(sentence, str):
                 raise TypeError("sentences must be an iterable of token lists, got an iterable "
                                 "of str; wrap each text as tokenize(text)")
+            if sentence is None or not hasattr(sentence, "__iter__"):
+                raise TypeError(f"sentences must be an iterable of token lists; sentence {i} is "
+                                f"{type(sentence).__name__}")
             counts.update(sentence)
+        bad = next((w for w in counts if not isinstance(w, str)), "")
+        if bad != "":
+            raise TypeError(f"sentences must hold str tokens, got {type(bad).__name__} {bad!r} "
+                            "among the tokens (a None or number in a token list?)")
         return cls.from_counts(counts, min_count=min_count, max_size=max_size)
 
     # -- lookups -----------------------------------------------------------------------

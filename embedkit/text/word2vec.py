@@ -43,8 +43,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._device import get_device
-from .._validation import as_generator, check_int, check_number
-from .vocab import Vocabulary, _is_corpus
+from .._validation import as_generator, check_int, check_not_diverged, check_number
+from .vocab import Vocabulary, _check_sentences, _is_corpus
 from .word_vectors import WordVectors
 
 __all__ = ["train_word2vec", "TrainingLog", "context_windows"]
@@ -237,8 +237,10 @@ def _encode(sentences, min_count: int, sample: float):
     :meth:`Vocabulary.encode_sentences`, ``sentence_of: (n,)`` the sentence of each token,
     :meth:`Vocabulary.keep_probabilities` and :meth:`Vocabulary.noise_table`.
     """
-    if not _is_corpus(sentences) and iter(sentences) is sentences:
-        sentences = list(sentences)  # a one-shot generator: we need two passes
+    if not _is_corpus(sentences):
+        _check_sentences(sentences)
+        if iter(sentences) is sentences:
+            sentences = list(sentences)  # a one-shot generator: we need two passes
     vocab = Vocabulary.from_sentences(sentences, min_count=min_count)
     ids, offsets = vocab.encode_sentences(sentences)
     lengths = np.diff(offsets)
@@ -401,6 +403,7 @@ def train_word2vec(
     total_words = len(ids) * epochs
     log.words = total_words
     log.seconds = time.perf_counter() - start_time
+    check_not_diverged(W_in[:V], what="the word vectors", lr_name="alpha", lr=alpha)
     wv = WordVectors(vocab.words, W_in[:V].cpu().numpy(), counts=vocab.counts)
     wv.training_log = log
     return wv

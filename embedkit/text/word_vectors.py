@@ -17,13 +17,13 @@ Conventions shared with gensim, so that results can be compared number for numbe
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from .._data_files import WORD_PAIR_SETS, load_analogies, load_word_pairs
-from .._validation import as_matrix, as_vector, check_choice, check_int, check_number
+from .._saved_files import SavedFileError, load_npz, save_npz
+from .._validation import as_matrix, as_vector, check_choice, check_counts, check_int, check_number
 from ..similarity import _normalize_rows
 
 __all__ = ["WordVectors", "EvaluationResult"]
@@ -89,7 +89,7 @@ class WordVectors:
             raise ValueError("words must be unique")
         self.words = words
         self.vectors = vectors
-        self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
+        self.counts = None if counts is None else check_counts(counts, "counts", n=len(words))
         self.training_log = None     # filled by train_word2vec / train_glove
         self._unit = None
 
@@ -282,11 +282,15 @@ class WordVectors:
 
         check_choice(method, "method", _ANALOGY_METHODS)
         batch_size = check_int(batch_size, "batch_size", minimum=1)
-        questions = load_analogies() if questions is None else list(questions)
+        questions = load_analogies() if questions is None else _check_questions(questions)
         if questions and len(questions[0]) == 4:    # plain (a, b, c, d) tuples
             questions = [("all", *q) for q in questions]
         n = self._restrict(restrict_vocab)
         ok = [q for q in questions if all(self.index.get(w, n) < n for w in q[1:])]
+        if not ok:   # an accuracy of 0.0 would read as "all wrong"; nothing was scored
+            raise ValueError(f"none of the {len(questions)} questions could be scored: each has a "
+                             f"word outside the first restrict_vocab={n} words; raise "
+                             "restrict_vocab or check that the questions use this vocabulary")
         rows = np.array([[self.index[w] for w in q[1:]] for q in ok], dtype=np.int64).reshape(-1, 4)
         unit = self.unit_vectors[:n]
         correct = np.zeros(len(rows), dtype=bool)
@@ -332,20 +336,70 @@ class WordVectors:
         return cls(list(kv.index_to_key), np.array(kv.vectors, dtype=np.float32), counts=counts)
 
     def save(self, path) -> None:
-        """Write to ``path`` (``.npz``: the vectors, the words, the counts if any)."""
-        path = Path(path)
-        arrays = {"vectors": self.vectors, "words": np.array(self.words, dtype=str)}
-        if self.counts is not None:
-            arrays["counts"] = self.counts
-        with open(path, "wb") as fh:     # a file handle: numpy would append ".npz" to a name
-            np.savez(fh, **arrays)
+        """Write to ``path`` (exactly that name): the words, the vectors, the counts if any.
+
+        One self-checking ``.npz`` file, written atomically (see :mod:`embedkit._saved_files`).
+        """
+        params, arrays = self._get_state()
+        save_npz(path, format="embedkit-word-vectors", cls=type(self).__name__, version=1,
+                 params=params, arrays=arrays)
 
     @classmethod
     def load(cls, path) -> "WordVectors":
-        """Read what :meth:`save` wrote."""
-        with np.load(Path(path), allow_pickle=False) as data:
-            counts = data["counts"] if "counts" in data.files else None
-            return cls(data["words"].tolist(), data["vectors"], counts=counts)
+        """Read what :meth:`save` wrote; ``SavedFileError`` (a ``ValueError``) naming the file
+        if it is missing parts, damaged, edited inconsistently or not a word-vectors file.
+
+        ``WordVectors.load`` reads any word-vectors file (a subclass's file gives its
+        composed vectors); a subclass's ``load`` insists on a file of that subclass.
+        """
+        header, arrays = load_npz(path, format="embedkit-word-vectors", what="embedkit word-vectors",
+                                  saved_by="WordVectors.save")
+        shown = repr(str(path))
+        if header.get("version") != 1:
+            raise SavedFileError(f"{shown} was written with word-vectors format version "
+                                 f"{header.get('version')}, this embedkit reads version 1")
+        if cls is not WordVectors and header.get("class") != cls.__name__:
+            raise SavedFileError(f"{shown} holds {header.get('class')}, not {cls.__name__}; "
+                                 f"load it with WordVectors.load(path)")
+        try:
+            params, words, vectors = header["params"], arrays["words"], arrays["vectors"]
+            if words.dtype.kind != "U" or words.ndim != 1:
+                raise ValueError(f"words must be a 1-D array of str, got dtype {words.dtype}")
+            if vectors.shape != (params["n"], params["dim"]) or words.shape != (params["n"],):
+                raise ValueError(f"{words.shape[0]} words and vectors of shape {vectors.shape} do "
+                                 f"not match the header's n={params['n']}, dim={params['dim']}")
+            if cls is WordVectors:
+                return cls(words.tolist(), vectors, counts=arrays.get("counts"))
+            return cls._from_state(params, arrays)
+        except (KeyError, TypeError, ValueError) as err:
+            raise SavedFileError(f"{shown} holds inconsistent word vectors ({err}); "
+                                 "save them again") from None
+
+    def _get_state(self) -> tuple[dict, dict]:
+        """The header parameters and arrays :meth:`save` writes (subclasses add theirs)."""
+        arrays = {"vectors": self.vectors, "words": np.array(self.words, dtype=str)}
+        if self.counts is not None:
+            arrays["counts"] = self.counts
+        return {"n": len(self.words), "dim": self.vector_size}, arrays
+
+
+def _check_questions(questions) -> list:
+    """Analogy questions: a non-empty list of ``(a, b, c, d)`` or ``(section, a, b, c, d)``
+    tuples of str, all of one form."""
+    if isinstance(questions, (str, bytes)) or not hasattr(questions, "__iter__"):
+        raise TypeError(f"questions must be a list of (a, b, c, d) tuples of str, got "
+                        f"{type(questions).__name__}")
+    questions = [tuple(q) if isinstance(q, (list, tuple)) else q for q in questions]
+    if not questions:
+        raise ValueError("questions must not be empty: pass (a, b, c, d) tuples, or None for "
+                         "the Google analogy set")
+    width = len(questions[0]) if isinstance(questions[0], tuple) else None
+    for i, q in enumerate(questions):
+        if not isinstance(q, tuple) or len(q) not in (4, 5) or len(q) != width \
+                or not all(isinstance(w, str) for w in q):
+            raise ValueError(f"questions must all be (a, b, c, d) or all (section, a, b, c, d) "
+                             f"tuples of str; question {i} is {q!r}")
+    return questions
 
 
 def _three_cos_add(unit: np.ndarray, a, b, c) -> np.ndarray:

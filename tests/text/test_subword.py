@@ -222,3 +222,23 @@ def test_subword_vectors_bad_construction():
         SubwordVectors(["a"], np.ones((1, 2)), np.ones((2, 2)), [1, 1], bucket=10)
     with pytest.raises(ValueError, match="same length"):
         SubwordVectors(["a", "b"], np.ones((1, 2)), np.ones((1, 2)), [1], bucket=10)
+
+
+def test_save_load_keeps_the_ngram_rows(tmp_path):
+    """SubwordVectors.load rebuilds unseen-word vectors exactly; WordVectors.load of the same
+    file gives the composed vocabulary vectors; a plain WordVectors file is refused."""
+    import embedkit as ek
+
+    sents = [["apple", "apples", "banana", "bananas", "cherry"] * 4] * 20
+    sv = ek.train_subword(sents, dim=8, min_count=1, epochs=1, min_n=3, max_n=4, bucket=5000,
+                          progress=False)
+    sv.save(tmp_path / "sv.npz")
+    back = ek.SubwordVectors.load(tmp_path / "sv.npz")
+    assert back.words == sv.words and (back.min_n, back.max_n, back.bucket) == (3, 4, 5000)
+    np.testing.assert_array_equal(back["applesauce"], sv["applesauce"])    # an unseen word
+    plain = ek.WordVectors.load(tmp_path / "sv.npz")
+    assert type(plain) is ek.WordVectors
+    np.testing.assert_array_equal(plain.vectors, sv.vectors)
+    plain.save(tmp_path / "wv.npz")
+    with pytest.raises(ek.SavedFileError, match="holds WordVectors, not SubwordVectors"):
+        ek.SubwordVectors.load(tmp_path / "wv.npz")
