@@ -6,11 +6,13 @@ interface, persistence, merging top-k lists), ``flat`` (exact search), ``kmeans`
 ``ivf`` (partition, then probe a few lists), the quantizers that shrink vectors
 (``scalar_quantization``, ``binary_quantization``, ``pq`` with ``opq`` and the
 ``pq_index`` family), hashing and trees (``lsh``, ``rptree``), graphs (``hnsw``), and the
-retrieval ``metrics`` that score them all (recall@k, MRR, nDCG).
+retrieval ``metrics`` that score them all (recall@k, MRR, nDCG), and ``factory``, which
+builds any of them from a faiss-style description (``"OPQ16,IVF256,PQ16"``).
 
 Depends only on the core.
 """
 from .binary_quantization import BinaryIndex, BinaryQuantizer, hamming_distances
+from .factory import index_factory
 from .flat import FlatIndex
 from .hnsw import HNSWIndex
 from .index_base import NotTrainedError

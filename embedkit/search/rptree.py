@@ -34,14 +34,18 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .._jit import njit
+from .._threads import block_ranges, parallel_map
 from .._rng import rng_from_state, rng_state
 from .._validation import as_generator, check_int
 from .index_base import Index
 
 __all__ = ["RPForestIndex"]
 
+#: queries per block of a search (blocks are searched in parallel)
+_QUERY_BLOCK = 64
 
-@njit(fastmath=True)
+
+@njit(fastmath=True, nogil=True)
 def _forest_search(x, queries, k, search_k, roots, normals, offsets, children, leaf_start,
                    leaf_ids, l2, D, I):
     """Annoy's priority search for each query, then exact ranking of the candidates.
@@ -258,9 +262,15 @@ class RPForestIndex(Index):
     def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         D = np.full((q.shape[0], k), np.inf, dtype=np.float32)
         I = np.full((q.shape[0], k), -1, dtype=np.int32)
-        self.last_search_ncand = int(_forest_search(
-            self._x, q, k, max(self.search_k, k), self._roots, self._normals, self._offsets,
-            self._children, self._leaf_start, self._leaf_ids, self.metric == "l2", D, I))
+
+        def search_block(block):          # blocks of queries in parallel, each independent
+            lo, hi = block
+            return _forest_search(
+                self._x, q[lo:hi], k, max(self.search_k, k), self._roots, self._normals,
+                self._offsets, self._children, self._leaf_start, self._leaf_ids,
+                self.metric == "l2", D[lo:hi], I[lo:hi])
+
+        self.last_search_ncand = int(sum(parallel_map(search_block, block_ranges(q.shape[0], _QUERY_BLOCK))))
         if self.higher_is_better:
             D = np.where(I >= 0, -D, -np.inf).astype(np.float32)
         return D, I.astype(np.int64)
