@@ -49,6 +49,16 @@ from .search import (OPQ, BinaryIndex, BinaryQuantizer, FlatIndex, HNSWIndex, IV
 
 # -- part IV, retrieval: a vector store with metadata and filtered search (notebook 20) -
 from .retrieval import VectorStore
+from .retrieval import (from_lancedb, lancedb_search, lancedb_search_shards, to_lancedb,
+                        where_to_sql)
+
+# -- lesson 19, retrieval in practice: lexical, hybrid, late interaction, evaluation ----
+from .neural import (CrossEncoderHead, LinearAdapter, cross_encoder_scores, matryoshka_loss,
+                     mine_hard_negatives, train_adapter, train_cross_encoder, matryoshka_truncate)
+from .retrieval import (BM25, LateInteractionIndex, best_chunk_per_document, bootstrap_ci,
+                        chunk_documents, chunk_spans, maxsim, normalize_scores,
+                        paired_bootstrap_ci, per_query_metrics, reciprocal_rank_fusion,
+                        score_fusion, train_val_test_split)
 
 import types as _types
 

@@ -52,3 +52,15 @@ def test_a_notebook_without_takeaways_is_refused(tmp_path):
     nbformat.write(nb, path)
     with pytest.raises(ValueError, match="99_empty.ipynb has no cell tagged 'takeaway'"):
         cheatsheet_notebook([path], "")
+
+
+def test_the_page_loads_nothing_from_the_network(page, tmp_path_factory):
+    """MathJax comes from the copy written beside the page (math renders offline)."""
+    from tools.mathjax import MATHJAX_QUERY
+
+    scripts = re.findall(r'<script[^>]*\ssrc="([^"]+)"', page)
+    assert scripts == [f"mathjax/MathJax.js?{MATHJAX_QUERY}"], scripts
+    assert not re.findall(r'<link[^>]*href="https?://', page)
+    out = build(tmp_path_factory.mktemp("cheat2") / "cheatsheet.html")
+    assert (out.parent / "mathjax" / "MathJax.js").is_file()
+    assert (out.parent / "mathjax" / "config" / "embedkit.js").is_file()

@@ -72,3 +72,65 @@ def test_links_to_notebook_sections_resolve(path):
                 anchors_of[target_path] = {a for _, _, a in course.headings(target_path)}
             assert anchor in anchors_of[target_path], (
                 f"{path.name}: no heading with anchor #{anchor} in {target_path.name}")
+
+
+# -- notebook 21's self-test mode -------------------------------------------------------------
+def test_self_test_draws_every_question_in_a_seeded_order(capsys):
+    from embedkit import course
+
+    all_cards = course.quiz_cards()
+    lessons = [p for p in course.lesson_notebooks() if p.name[:2] not in ("00", "21")]
+    assert len([c for c in all_cards if not c.source.startswith("21 ")]) == \
+        sum(len(course.interview_questions(p)) for p in lessons)
+    assert {"21 · S01", "21 · R01", "21 · M01"} <= {c.source for c in all_cards}
+    r01 = next(c for c in all_cards if c.source == "21 · R01")
+    assert r01.question.startswith("Hybrid or dense retrieval") and "19_retrieval_in_practice" in r01.answer
+    assert all(c.question and c.answer and "#" in c.link for c in all_cards)
+    a, b, c = course.SelfTest(seed=3), course.SelfTest(seed=3), course.SelfTest(seed=4)
+    assert a.order == b.order != c.order and sorted(a.order) == list(range(len(all_cards)))
+
+    quiz = course.SelfTest(seed=3)
+    quiz.reveal()
+    quiz.mark(True)
+    assert quiz.marks == {} and "`quiz.ask()` first" in capsys.readouterr().out
+    first = quiz.ask()
+    out = capsys.readouterr().out
+    assert first.question in out and first.answer not in out              # the answer waits
+    quiz.reveal()
+    assert first.answer in capsys.readouterr().out
+    quiz.mark(True)
+    second = quiz.ask()
+    quiz.mark(False)
+    capsys.readouterr()
+    assert quiz.score() == (1, 2)
+    out = capsys.readouterr().out
+    assert "Score: 1 of 2 marked answers correct (50%)." in out and second.source in out
+    with pytest.raises(TypeError, match="True or False"):
+        quiz.mark("yes")
+
+
+def test_seed_questions_are_the_revision_notebooks_sections(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# 21 · Revision\n\n## Part 1"),
+        nbformat.v4.new_markdown_cell("### S01 · What is `x`?\n\nAn answer.\n\n"
+                                      "**Where the course shows it:** [01: 1. X](01_x.ipynb#1.-X)"),
+        nbformat.v4.new_markdown_cell("### M01 · a myth, not a question\n\n**Corrected:** no."),
+        nbformat.v4.new_markdown_cell("### S02 · Why?\n\nBecause."),
+    ])
+    path = tmp_path / "21_interview_revision.ipynb"
+    nbformat.write(nb, path)
+    qs = course.seed_questions(path)
+    assert [(q.number, q.question, q.kind) for q in qs] == [(1, "What is `x`?", "seed"), (2, "Why?", "seed")]
+    assert qs[0].anchor == "S01-·-What-is-x?" and qs[0].answer.startswith("An answer.")
+    assert "(01_x.ipynb#1.-X)" in qs[0].answer
+
+
+def test_the_course_seed_questions_and_lesson_question_anchors():
+    seeds = course.seed_questions()
+    assert [q.number for q in seeds] == list(range(1, len(seeds) + 1)) and len(seeds) >= 26
+    nb21 = ROOT / "notebooks" / "21_interview_revision.ipynb"
+    anchors = {a for _, _, a in course.headings(nb21)}
+    assert all(q.anchor in anchors for q in seeds)
+    for path in LESSONS:
+        for q in course.interview_questions(path):
+            assert q.kind == "lesson" and q.anchor in {a for _, _, a in course.headings(path)}

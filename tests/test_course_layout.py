@@ -49,6 +49,11 @@ def test_names_and_pairs():
     for name in exercises:
         number = name[:2]
         assert (ROOT / "embedkit" / "exercises" / f"ex{number}.py").exists(), f"no checker for {name}"
+    # COURSE.md: lessons 01-20 (the capstone included) have a pair; 00 and 21 have none
+    # (21's practice is its self-test mode, embedkit.course.SelfTest).
+    expected = {name for name in lessons if name[:2] not in ("00", "21")}
+    assert exercises == expected, f"lessons without an exercise pair: {sorted(expected - exercises)}; " \
+                                  f"pairs that should not exist: {sorted(exercises - expected)}"
 
 
 @pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")

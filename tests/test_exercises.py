@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
-from embedkit.exercises import RESULTS, FunctionQuestion, ValueQuestion
+from embedkit.exercises import RESULTS, FunctionQuestion, MultiPartQuestion, ValueQuestion, leaf_questions
 from embedkit.exercises.core import approx_equal
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,7 +118,7 @@ def _run_and_collect(path: Path, log: Path, monkeypatch) -> dict[str, str]:
 def test_solution_passes_and_stub_is_not_yet(exercise, tmp_path, monkeypatch):
     number = re.match(r"(\d\d)_", exercise.name).group(1)
     module = importlib.import_module(f"embedkit.exercises.ex{number}")
-    qids = [q.qid for q in module.QUESTIONS]
+    qids = [q.qid for q in leaf_questions(module.QUESTIONS)]
     assert qids, f"embedkit.exercises.ex{number} defines no QUESTIONS"
 
     solution = ROOT / "solutions" / exercise.name
@@ -127,3 +127,83 @@ def test_solution_passes_and_stub_is_not_yet(exercise, tmp_path, monkeypatch):
     for qid in qids:
         assert on_solution.get(qid) == "pass", f"{solution.name}: {qid} is {on_solution.get(qid)}"
         assert on_stub.get(qid) == "not-yet", f"{exercise.name}: {qid} is {on_stub.get(qid)}"
+
+
+# -- tiered hints, parts, and the extra checks ----------------------------------------------
+def test_hints_come_in_tiers(capsys):
+    q = FunctionQuestion(qid="test.h", title="tiers", name="f", reference=abs, cases=[("f(1)", (1,))],
+                         hint_text=["a nudge", "more", "nearly the answer"], solution_text="abs")
+    q.hint()
+    q.hint()
+    q.hint(3)
+    q.hint()                                   # past the last tier: the last one again
+    q.hint(7)
+    out = capsys.readouterr().out
+    assert out.index("a nudge") < out.index("Hint 2 of 3") < out.index("more") < out.index("nearly the answer")
+    assert out.count("nearly the answer") == 2 and "hints 1 to 3; got level=7" in out
+    single = _square_question()
+    single.hint()
+    assert capsys.readouterr().out.startswith("💡 Hint (square):")        # one tier: no "1 of 1"
+
+
+@pytest.mark.parametrize("number", [f"{n:02d}" for n in range(1, 17)] + ["20"])
+def test_every_question_of_lessons_01_to_16_and_20_has_tiered_hints(number):
+    module = importlib.import_module(f"embedkit.exercises.ex{number}")
+    flat = [q.qid for q in leaf_questions(module.QUESTIONS) if len(q.hints) < 2]
+    assert not flat, f"questions with a single hint: {flat}"
+
+
+def test_multi_part_questions(capsys):
+    part = lambda key: ValueQuestion(qid=f"test.mp.{key}", title=f"part {key}", name=key, expected=1.0,  # noqa: E731
+                                     hint_text="h", solution_text="s")
+    q = MultiPartQuestion("test.mp", "two parts", a=part("a"), b=part("b"))
+    assert q.qids() == ["test.mp.a", "test.mp.b"] and q.a.label == "mp.a"
+    assert q.a.check(1.0).status == "pass" and q.b.check(2.0).status == "incorrect"
+    capsys.readouterr()
+    q.check()
+    out = capsys.readouterr().out
+    assert "mp.a: ✅ Correct" in out and "mp.b: ❌ Incorrect" in out
+    q.check(1.0)
+    assert "check each one" in capsys.readouterr().out
+    assert leaf_questions([q, _square_question()])[-1].qid == "test.sq"
+    with pytest.raises(ValueError, match="must have qid test.mp.a"):
+        MultiPartQuestion("test.mp", "bad", a=part("b"))
+
+
+def test_keep_inputs_dtype_validate_and_prepare():
+    base = dict(qid="test.x", title="x", name="f", hint_text="", solution_text="")
+    arr = np.array([3.0, 1.0, 2.0])
+    keep = FunctionQuestion(**base, reference=np.sort, cases=[("f(arr)", (arr,))], keep_inputs=True)
+
+    def sorts_in_place(a):
+        a.sort()
+        return a
+    v = keep.check(sorts_in_place)
+    assert v.status == "incorrect" and v.message.startswith("f(arr)") and "argument 1 in place" in v.message
+    assert keep.check(np.sort).status == "pass"
+    np.testing.assert_array_equal(arr, [3.0, 1.0, 2.0])
+
+    codes = FunctionQuestion(**base, reference=lambda a: a.astype(np.uint8), cases=[("f(arr)", (arr,))], dtype="exact")
+    assert "expected dtype uint8, got int64" in codes.check(lambda a: a.astype(np.int64)).message
+    ints = FunctionQuestion(**base, reference=lambda a: np.argsort(a), cases=[("f(arr)", (arr,))], dtype="integer")
+    assert ints.check(lambda a: np.argsort(a).astype(float)).status == "incorrect"
+    assert ints.check(lambda a: np.argsort(a).astype(np.int32)).status == "pass"
+
+    nonneg = FunctionQuestion(**base, reference=lambda a: 0.0 * a, cases=[("f(arr)", (arr,))], atol=1e-3,
+                              validate=lambda got, args: None if np.min(got) >= 0 else "negative")
+    assert nonneg.check(lambda a: 0.0 * a - 1e-6).message == "f(arr): negative"
+
+    multiset = FunctionQuestion(**base, reference=lambda w: ["a", "b", "b"], cases=[("f('x')", ("x",))],
+                                prepare=sorted)
+    assert multiset.check(lambda w: ["b", "a", "b"]).status == "pass"
+    assert multiset.check(lambda w: {"a", "b"}).status == "incorrect"
+
+
+def test_expected_values_are_computed_once():
+    calls = []
+    q = ValueQuestion(qid="test.lazy", title="lazy", name="v", hint_text="", solution_text="",
+                      expected_fn=lambda: calls.append(1) or {"a": 2.0})
+    assert not calls
+    assert q.check({"a": 2.0}).status == "pass" and q.check({"a": 3.0}).status == "incorrect"
+    assert calls == [1]
+    assert q.check({"a": ...}).status == "not-yet"

@@ -5,13 +5,16 @@
 
 The takeaways are the markdown cells tagged ``takeaway`` in ``notebooks/NN_*.ipynb``
 (read by ``embedkit.course``). They are gathered, in course order, into one notebook of
-markdown cells (a heading and a link back per lesson), which nbconvert renders to a single
-self-contained HTML page (math is typeset by MathJax when the page is opened).
+markdown cells (a heading and a link back per lesson), which nbconvert renders to one HTML
+page. Math is typeset when the page is opened by the copy of MathJax written beside it
+(``mathjax/``, see ``tools/mathjax.py``), so it renders with no network; the page's template
+(``tools/templates/cheatsheet``) is nbconvert's lab page without its CDN script for widgets.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -21,6 +24,13 @@ from nbconvert import HTMLExporter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from embedkit import course  # noqa: E402
+from tools.mathjax import MATHJAX_QUERY, copy_mathjax  # noqa: E402
+
+
+def rebase_links(markdown: str, link_base: str, notebook: str) -> str:
+    """Make a lesson's relative links (``02_x.ipynb#a``, ``#a``) work from the cheat sheet."""
+    markdown = re.sub(r"\]\(#", f"]({link_base}{notebook}#", markdown)
+    return re.sub(r"\]\((\d\d_[^)/]*\.ipynb)", lambda m: f"]({link_base}{m.group(1)}", markdown)
 
 
 def cheatsheet_notebook(notebooks: list[Path], link_base: str) -> nbformat.NotebookNode:
@@ -30,7 +40,7 @@ def cheatsheet_notebook(notebooks: list[Path], link_base: str) -> nbformat.Noteb
         "The **Key takeaways** of every lesson, in course order. Each heading links to the\n"
         "notebook whose code measures what the bullets claim. Regenerate with `make cheatsheet`.")]
     for path in notebooks:
-        body = course.takeaways(path)
+        body = rebase_links(course.takeaways(path), link_base, path.name)
         if not body:
             raise ValueError(f"{path.name} has no cell tagged 'takeaway' (a '## Key takeaways' cell)")
         title = course.notebook_title(path)
@@ -49,9 +59,12 @@ def build(out: Path, notebooks: list[Path] | None = None) -> Path:
     out = Path(out).resolve()
     link_base = os.path.relpath(ROOT / "notebooks", out.parent).replace(os.sep, "/") + "/"
     nb = cheatsheet_notebook(notebooks, link_base)
-    exporter = HTMLExporter(template_name="lab", exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(template_name="cheatsheet", extra_template_basedirs=[str(ROOT / "tools" / "templates")],
+                            mathjax_url=f"mathjax/MathJax.js?{MATHJAX_QUERY}",
+                            exclude_input_prompt=True, exclude_output_prompt=True)
     html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": "embedkit cheat sheet"}})
     out.parent.mkdir(parents=True, exist_ok=True)
+    copy_mathjax(out.parent / "mathjax")
     out.write_text(html, encoding="utf-8")
     return out
 

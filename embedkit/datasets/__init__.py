@@ -40,3 +40,7 @@ from .pretrained import (
 
 # -- sentence pairs from Wikipedia summaries (notebook 09) ---------------------------------
 from .pairs import SentencePairs, load_sentence_pairs
+
+# -- the retrieval benchmark and its cached MiniLM features (notebook 19) -------------------
+from .retrieval import (ArticleRetrieval, ChunkingSet, MiniLMFeatures, Reranker, build_retrieval_cache,
+                        load_article_retrieval, load_chunking_set, load_minilm_features, load_reranker)

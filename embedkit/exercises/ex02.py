@@ -1,4 +1,5 @@
-"""Checks for ``exercises/02_tokens_to_vectors.ipynb``: vocabulary, one-hot, lookup."""
+"""Checks for ``exercises/02_tokens_to_vectors.ipynb``: vocabulary, one-hot, the gradient
+of a lookup, Zipf's exponent."""
 from __future__ import annotations
 
 import numpy as np
@@ -25,15 +26,25 @@ q1 = FunctionQuestion(
     reference=_vocab_ref,
     cases=[
         ("build_vocab(TOY, 1)", (TOY, 1)),
-        ("build_vocab(TOY, 2)", (TOY, 2)),
+        ("build_vocab(TOY, 2) (words seen exactly twice are kept)", (TOY, 2)),
         ("build_vocab([['b', 'a', 'b', 'c', 'a', 'b']], 1)", ([["b", "a", "b", "c", "a", "b"]], 1)),
         ("build_vocab(TOY, 100) (nothing is that frequent)", (TOY, 100)),
     ],
-    hint_text="""
+    keep_inputs=True,
+    hint_text=[
+        """
         Count every token with collections.Counter (update it with each sentence), keep the
-        words with count >= min_count, sort them by (-count, word) so that ties are broken
-        alphabetically, and number them 0, 1, 2, ... in that order.
-    """,
+        words with count >= min_count, and number them 0, 1, 2, ... from the most frequent.
+        """,
+        """
+        Counter.most_common breaks ties by first appearance, not alphabetically: sort the
+        kept words yourself with the key (-count, word).
+        """,
+        """
+        kept = sorted((w for w in counts if counts[w] >= min_count), key=lambda w: (-counts[w], w))
+        return {w: i for i, w in enumerate(kept)}
+        """,
+    ],
     solution_text="""
         from collections import Counter
 
@@ -63,12 +74,19 @@ q2 = FunctionQuestion(
         ("one_hot([0, 2], 3)", (np.array([0, 2]), 3)),
         ("one_hot([1, 1, 4], 5) (a repeated id)", (np.array([1, 1, 4]), 5)),
         ("one_hot([6], 7) (the last id)", (np.array([6]), 7)),
+        ("one_hot([3, 0], 6) (more columns than rows)", (np.array([3, 0]), 6)),
     ],
     atol=0, rtol=0,
-    hint_text="""
+    hint_text=[
+        """
         Start from np.zeros((len(ids), V)) and set one 1 per row: row i gets its 1 in column
-        ids[i]. Fancy indexing does it without a loop: M[np.arange(len(ids)), ids] = 1.
-    """,
+        ids[i].
+        """,
+        """
+        Fancy indexing does it without a loop: M[np.arange(len(ids)), ids] = 1. (M[ids] = 1
+        would fill whole rows.)
+        """,
+    ],
     solution_text="""
         def one_hot(ids, V):
             M = np.zeros((len(ids), V))
@@ -77,53 +95,103 @@ q2 = FunctionQuestion(
     """,
 )
 
-_rng = np.random.default_rng(2)
-_E = _rng.standard_normal((6, 4))
 
+# -- Q3: the gradient of an embedding lookup (a derivation) -------------------------------
+def _lookup_grad_ref(ids, upstream, V):
+    grad = np.zeros((V, np.asarray(upstream).shape[1]))
+    np.add.at(grad, np.asarray(ids), np.asarray(upstream, dtype=np.float64))
+    return grad
+
+
+_rng = np.random.default_rng(2)
+_ids_big = _rng.integers(0, 50, 500)
 q3 = FunctionQuestion(
     qid="ex02.q3",
-    title="Q3 lookup_by_matmul(E, ids) == E[ids]",
-    name="lookup_by_matmul",
-    reference=lambda E, ids: np.asarray(E)[ids],
+    title="Q3 lookup_grad(ids, upstream, V): dL/dE for the lookup E[ids]",
+    name="lookup_grad",
+    reference=_lookup_grad_ref,
     cases=[
-        ("lookup_by_matmul(E, [3])", (_E, np.array([3]))),
-        ("lookup_by_matmul(E, [0, 5, 0])", (_E, np.array([0, 5, 0]))),
+        ("lookup_grad([0, 2], 2 x 3 upstream, V=4)", (np.array([0, 2]), np.arange(6.0).reshape(2, 3), 4)),
+        ("lookup_grad([1, 1, 4, 1], 4 x 2 upstream, V=5) (a repeated id)",
+         (np.array([1, 1, 4, 1]), np.array([[1.0, 2.0], [10.0, 20.0], [3.0, 3.0], [100.0, 200.0]]), 5)),
+        ("lookup_grad([4], 1 x 2 upstream, V=5) (the last row)", (np.array([4]), np.array([[-1.0, 0.5]]), 5)),
+        ("lookup_grad(500 ids among 50, random upstream)", (_ids_big, _rng.standard_normal((500, 8)), 50)),
     ],
     atol=1e-10, rtol=1e-10,
-    hint_text="""
-        Build the one-hot matrix of ids (your one_hot from Q2, with V = E.shape[0]) and
-        multiply it by E. Row i of the product adds up the rows of E weighted by the
-        one-hot row: every weight is 0 except the one on row ids[i].
-    """,
+    keep_inputs=True,
+    hint_text=[
+        """
+        Write the lookup as a product: out = H @ E with H = one_hot(ids, V), shape (n, V).
+        For a matrix product, dL/dE = H.T @ dL/d(out): what does H.T do to the rows of
+        `upstream`?
+        """,
+        """
+        Row v of H.T @ upstream is the SUM of the upstream rows of every position where
+        ids == v: a word used twice gets both gradients, a word not used gets zeros.
+        grad[ids] += upstream does not add duplicates (numpy writes each index once).
+        """,
+        """
+        grad = np.zeros((V, upstream.shape[1]))
+        np.add.at(grad, ids, upstream)      # or one_hot(ids, V).T @ upstream
+        return grad
+        """,
+    ],
     solution_text="""
-        def lookup_by_matmul(E, ids):
-            return one_hot(ids, E.shape[0]) @ E
+        def lookup_grad(ids, upstream, V):
+            grad = np.zeros((V, upstream.shape[1]))
+            np.add.at(grad, ids, upstream)     # repeated ids accumulate: H.T @ upstream
+            return grad
     """,
 )
 
 
-def _torch_ref(E, ids):
-    return np.asarray(E, dtype=np.float32)[ids]
+# -- Q4: Zipf's exponent, fitted (an experiment) ------------------------------------------
+def _zipf_ref(counts):
+    c = np.sort(np.asarray(counts, dtype=np.float64))[::-1]
+    ranks = np.arange(1, len(c) + 1)
+    slope = np.polyfit(np.log(ranks), np.log(c), 1)[0]
+    return float(-slope)
 
 
+_perm = np.random.default_rng(3).permutation(400)
+_exact_zipf = np.round(100_000 / np.arange(1, 401))[_perm]
+_half_zipf = np.round(10_000 * np.arange(1, 401) ** -0.5)[_perm]
+_noisy = np.random.default_rng(4).poisson(5000 / np.arange(1, 2001) ** 1.2) + 1
 q4 = FunctionQuestion(
     qid="ex02.q4",
-    title="Q4 the same lookup with torch.nn.Embedding",
-    name="lookup_with_torch",
-    reference=_torch_ref,
-    cases=[("lookup_with_torch(E, [1, 4, 4])", (_E, np.array([1, 4, 4])))],
+    title="Q4 zipf_exponent(counts): the slope of log count against log rank",
+    name="zipf_exponent",
+    reference=_zipf_ref,
+    cases=[
+        ("zipf_exponent(100000 / r for r = 1..400, shuffled)", (_exact_zipf,)),
+        ("zipf_exponent(10000 / sqrt(r), shuffled)", (_half_zipf,)),
+        ("zipf_exponent(2000 noisy Zipf counts with s = 1.2)", (_noisy,)),
+    ],
     atol=1e-6, rtol=1e-6,
-    hint_text="""
-        torch.nn.Embedding.from_pretrained(torch.tensor(E, dtype=torch.float32)) builds a
-        layer whose weight is E. Call it on torch.tensor(ids) and convert the result back
-        with .detach().numpy().
-    """,
+    keep_inputs=True,
+    hint_text=[
+        """
+        Zipf's law c(r) = C / r**s is a straight line on log-log axes:
+        log c = log C - s log r. Fit that line by least squares and return s (a positive
+        number for a falling curve).
+        """,
+        """
+        The counts come in any order: sort them in decreasing order first, so that rank 1 is
+        the most frequent. Ranks start at 1 (log 0 is -inf). np.polyfit(x, y, 1) returns
+        (slope, intercept); use the same logarithm on both axes.
+        """,
+        """
+        c = np.sort(counts)[::-1]
+        slope = np.polyfit(np.log(np.arange(1, len(c) + 1)), np.log(c), 1)[0]
+        return -slope
+        """,
+    ],
     solution_text="""
-        import torch
-
-        def lookup_with_torch(E, ids):
-            layer = torch.nn.Embedding.from_pretrained(torch.tensor(E, dtype=torch.float32))
-            return layer(torch.tensor(ids)).detach().numpy()
+        def zipf_exponent(counts):
+            c = np.sort(np.asarray(counts, dtype=float))[::-1]      # rank 1 = most frequent
+            ranks = np.arange(1, len(c) + 1)
+            slope, _ = np.polyfit(np.log(ranks), np.log(c), 1)
+            return float(-slope)
     """,
 )
 
@@ -132,10 +200,13 @@ q5 = ValueQuestion(
     title="Q5 cosine similarities of one-hot vectors",
     name="one_hot_cosines",
     expected={"king-queen": 0.0, "king-people": 0.0, "king-king": 1.0},
-    hint_text="""
-        Two different one-hot vectors have their single 1 in different positions, so their
-        dot product is 0; each has length 1. What does that make every cosine?
-    """,
+    hint_text=[
+        """
+        Two different one-hot vectors have their single 1 in different positions. What is
+        their dot product? What is the length of each?
+        """,
+        "Every dot product of two different one-hot vectors is 0, and each has length 1.",
+    ],
     solution_text="""
         one_hot_cosines = {"king-queen": 0.0, "king-people": 0.0, "king-king": 1.0}
         # every pair of distinct words is exactly orthogonal: one-hot vectors carry no

@@ -72,7 +72,7 @@ def triplet_loss(anchor, positive, negative, margin: float = 1.0, distance: str 
 
 
 def info_nce(queries, keys, temperature: float = 0.07, symmetric: bool = False, *,
-             normalize: bool = True):
+             normalize: bool = True, negatives=None):
     """InfoNCE with in-batch negatives: ``keys[i]`` is the positive of ``queries[i]``.
 
     ``logits = q @ k.T / temperature`` (``q, k`` L2-normalised when ``normalize``), and the
@@ -83,6 +83,10 @@ def info_nce(queries, keys, temperature: float = 0.07, symmetric: bool = False, 
     Args:
         queries, keys: ``(batch, d)`` float tensors (batch >= 2 for any negative).
         temperature: ``T > 0``; small T sharpens the softmax onto the hardest negatives.
+        negatives: optional ``(m, d)`` extra negatives, e.g. hard negatives mined for the
+            batch's queries; every query scores them too (``logits: (batch, batch + m)``),
+            as sentence-transformers' ``MultipleNegativesRankingLoss`` does. The symmetric
+            keys-to-queries direction does not use them.
     Returns:
         a 0-d tensor. Its floor is 0 and a random encoder scores about ``log(batch)``.
     """
@@ -95,7 +99,16 @@ def info_nce(queries, keys, temperature: float = 0.07, symmetric: bool = False, 
         queries, keys = F.normalize(queries, dim=-1), F.normalize(keys, dim=-1)
     logits = queries @ keys.T / temperature
     labels = torch.arange(len(queries), device=queries.device)
-    loss = F.cross_entropy(logits, labels)
+    if negatives is not None:
+        if not isinstance(negatives, torch.Tensor) or negatives.dim() != 2 \
+                or negatives.shape[1] != queries.shape[1]:
+            raise ValueError(f"negatives must be a 2-D (m, d={queries.shape[1]}) tensor, got "
+                             f"{tuple(negatives.shape) if isinstance(negatives, torch.Tensor) else type(negatives).__name__}")
+        if normalize:
+            negatives = F.normalize(negatives, dim=-1)
+        loss = F.cross_entropy(torch.cat([logits, queries @ negatives.T / temperature], dim=1), labels)
+    else:
+        loss = F.cross_entropy(logits, labels)
     if symmetric:
         loss = 0.5 * (loss + F.cross_entropy(logits.T, labels))
     return loss
