@@ -49,7 +49,7 @@ import faiss
 import numpy as np
 
 import embedkit as ek
-from benchmarks.harness import Comparison, frontier, qps_at_recall, saved_bytes, timed
+from benchmarks.harness import Comparison, frontier, qps_at_recall, timed
 from embedkit.datasets import embed_sentences, load_glove_angular, load_sentence_vectors
 
 K = 10
@@ -81,11 +81,11 @@ def _sweep(set_knob, values, search, queries, gt, *, stop_at: float = 0.999) -> 
 
 
 def _faiss_bytes(index) -> float:
-    return saved_bytes(lambda path: faiss.write_index(index, path)) / index.ntotal
+    return ek.saved_size(index) / index.ntotal
 
 
 def _ours_bytes(index) -> float:
-    return saved_bytes(index.save) / index.ntotal
+    return ek.saved_size(index) / index.ntotal
 
 
 def _family(name, ours, theirs, reference, *, build_ours, build_theirs, bytes_ours, bytes_theirs,
@@ -197,7 +197,7 @@ def _run_set(label: str, data, nlist: int, m: int, quick: bool) -> list[dict]:
                      sweep_ours=_sweep(ef_all, EF_SEARCH, search(ours), Q, gt),
                      sweep_theirs=_sweep(ef_all, EF_SEARCH, search(theirs), Q, gt))
     record["hnswlib"] = {"build_s": t_l,
-                         "bytes_per_vector": saved_bytes(lib.save_index) / n,
+                         "bytes_per_vector": ek.saved_size(lib) / n,
                          "sweep": _sweep(ef_all, EF_SEARCH,
                                          lambda q: lib.knn_query(q, K, num_threads=THREADS)[0], Q, gt)}
     out.append(record)

@@ -124,38 +124,7 @@ def format_table(rows: list[Comparison]) -> str:
 
 
 # -- approximate indexes on the recall / speed frontier -----------------------------------
-def frontier(points):
-    """The Pareto frontier of ``(recall, queries/s)`` points: sorted by recall, keeping a
-    point only if no point with at least its recall is faster (what ann-benchmarks plots)."""
-    best, out = 0.0, []
-    for recall, qps in sorted(points, key=lambda p: (-p[0], -p[1])):
-        if qps > best:
-            out.append((recall, qps))
-            best = qps
-    return out[::-1]
+# One implementation, in the package (notebook 18 uses the same functions).
+from embedkit.search.tradeoffs import pareto_frontier as frontier  # noqa: E402,F401
+from embedkit.search.tradeoffs import qps_at_recall  # noqa: E402,F401
 
-
-def qps_at_recall(points, target: float) -> float:
-    """queries/s at ``target`` recall, interpolated on the frontier (log queries/s linear in
-    recall between the two points around the target); ``nan`` if the sweep never got there."""
-    import math
-
-    pts = frontier(points)
-    for (r0, q0), (r1, q1) in zip(pts, pts[1:]):
-        if r0 <= target <= r1:
-            t = 0.0 if r1 == r0 else (target - r0) / (r1 - r0)
-            return math.exp(math.log(q0) + t * (math.log(q1) - math.log(q0)))
-    if pts and pts[0][0] >= target:          # even the fastest setting reaches the target
-        return pts[0][1]
-    return float("nan")
-
-
-def saved_bytes(save) -> int:
-    """Size in bytes of what ``save(path)`` writes (an index saved to a temporary file)."""
-    import os
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "index.bin")
-        save(path)
-        return os.path.getsize(path)

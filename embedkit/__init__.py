@@ -47,6 +47,9 @@ from .search import (OPQ, BinaryIndex, BinaryQuantizer, FlatIndex, HNSWIndex, IV
                      ScalarQuantizer, SQIndex, balanced_kmeans, hamming_distances, index_factory,
                      kmeans, kmeans_plusplus, mrr, ndcg_at_k, recall_at_k)
 
+# -- lesson 18, choosing an index: measured trade-offs and the selection guide ---------
+from .search import pareto_frontier, qps_at_recall, recommend_index, saved_size, sweep
+
 # -- part IV, retrieval: a vector store with metadata and filtered search (notebook 20) -
 from .retrieval import VectorStore
 from .retrieval import (from_lancedb, lancedb_search, lancedb_search_shards, to_lancedb,
