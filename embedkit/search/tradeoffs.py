@@ -81,14 +81,16 @@ def qps_at_recall(points, target: float) -> float:
     return float("nan")
 
 
-def sweep(index, knob: str, values: Iterable, queries, ground_truth, k: int = 10, *,
+def sweep(index, knob: str | None, values: Iterable, queries, ground_truth, k: int = 10, *,
           repeat: int = 3, stop_at: float | None = None,
           search: Callable | None = None) -> list[tuple[object, float, float]]:
     """Measure ``(value, recall@k, queries/s)`` for each value of one knob of ``index``.
 
     Args:
         index: a built index; ``knob`` names one of its attributes (``"nprobe"``,
-            ``"ef_search"``, ``"k_factor"``), set to each value in turn.
+            ``"ef_search"``, ``"k_factor"``), set to each value in turn. ``knob=None``
+            (an index without one, such as Flat or SQ8): ``values=[None]`` measures the
+            one point there is.
         queries: ``(nq, d)`` float32; ``ground_truth: (nq, >= k)`` exact neighbour ids.
         repeat: the whole batch is searched ``repeat`` times and the best time is kept
             (the least noisy estimate on a busy machine).
@@ -101,7 +103,7 @@ def sweep(index, knob: str, values: Iterable, queries, ground_truth, k: int = 10
     queries = as_matrix(queries, "queries")
     k = check_int(k, "k", minimum=1)
     repeat = check_int(repeat, "repeat", minimum=1)
-    if not isinstance(knob, str) or not hasattr(index, knob):
+    if knob is not None and (not isinstance(knob, str) or not hasattr(index, knob)):
         raise ValueError(f"knob must name an attribute of {type(index).__name__} such as "
                          f"'nprobe' or 'ef_search', got {knob!r}")
     ground_truth = np.asarray(ground_truth)
@@ -111,7 +113,8 @@ def sweep(index, knob: str, values: Iterable, queries, ground_truth, k: int = 10
     search = search or index.search
     rows = []
     for value in values:
-        setattr(index, knob, value)
+        if knob is not None:
+            setattr(index, knob, value)
         best = float("inf")
         for _ in range(repeat):
             start = time.perf_counter()

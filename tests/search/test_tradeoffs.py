@@ -51,6 +51,10 @@ def test_sweep_measures_the_recall_of_each_setting():
     assert rows[-1][1] == 1.0                                  # nprobe = nlist: exact
     stopped = ek.sweep(index, "nprobe", [32, 64], data.queries, gt, 10, repeat=1, stop_at=0.99)
     assert len(stopped) == 1
+    flat = ek.FlatIndex(16)
+    flat.add(data.database)
+    (value, recall, _), = ek.sweep(flat, None, [None], data.queries, gt, 10, repeat=1)
+    assert value is None and recall == 1.0
 
 
 def test_saved_size_is_the_file_size(tmp_path):
