@@ -35,9 +35,12 @@ links on layer 0), which is *more* than the raw vectors, not less: HNSW buys spe
 memory (IVF-PQ, notebook 14, is the memory-saving choice).
 
 Implementation. The algorithm is a set of plain loops below (``_search_layer``,
-``_select_neighbours``, ``_insert``, ...) compiled with numba (``embedkit._jit``):
+``_select_neighbours``, ``_find_neighbours``, ...) compiled with numba (``embedkit._jit``):
 following pointers and pushing on heaps is exactly the work numpy cannot batch, and the
-compiled loops run at C++-like speed while reading like the paper's pseudocode. The
+compiled loops run at C++-like speed while reading like the paper's pseudocode. Batch
+searches and builds run on all cores (``ek.set_num_threads``): queries are searched in
+blocks on a thread pool, and vectors are inserted in small batches whose searches run in
+parallel (see "building: insertion in batches" below). The
 graph lives in flat arrays: ``links0[node, :count0[node]]`` are the layer-0 neighbours;
 a node on layers ``1 .. L`` owns ``L`` consecutive rows of ``links_up``, starting at
 ``up_offset[node]``. Ids are int32, as in faiss and hnswlib.
@@ -603,7 +606,9 @@ class HNSWIndex(Index):
                                                     self.M, l2), parts)
 
     def add(self, x) -> None:
-        """Insert ``x: (n, d)`` one vector after the other (ids ``ntotal ..``).
+        """Insert ``x: (n, d)`` (ids ``ntotal ..``), in batches of 1% of the graph whose
+        searches run on ``ek.get_num_threads()`` threads (see ``_insert_batch``); the
+        graph is the same on any number of threads.
 
         Every 1% of growth, stranded vectors are linked back (``reconnect``): a graph walk
         costs O(n), so checking after every single insertion would be too slow.

@@ -1,8 +1,9 @@
 """A forest of random projection trees: the idea behind Spotify's Annoy.
 
 **One tree.** Split the data in two by a random hyperplane, split each half again, and so
-on until a node holds at most ``leaf_size`` vectors. Following Annoy, a split picks two
-random vectors ``a, b`` of the node and uses the hyperplane halfway between them, normal
+on until a node holds at most ``leaf_size`` vectors. A split picks two random vectors
+``a, b`` of the node and uses the hyperplane halfway between them (the plain RP tree;
+Annoy first refines ``a`` and ``b`` with a short 2-means over sampled vectors), normal
 ``w = (a - b) / |a - b|`` and offset ``c = -w . (a + b) / 2``: a vector goes right when
 its *margin* ``w . x + c`` is positive. The planes adapt to the data (dense regions get
 split more often), and a query descends the tree in ``O(depth) = O(log(n / leaf_size))``
