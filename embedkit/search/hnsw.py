@@ -47,8 +47,6 @@ a node on layers ``1 .. L`` owns ``L`` consecutive rows of ``links_up``, startin
 """
 from __future__ import annotations
 
-import heapq
-
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -248,16 +246,19 @@ def _link(x, g, src, dst, level, m_max, l2):
         links[row, counts[row]] = dst
         counts[row] += 1
         return
-    # Full: order the old neighbours and the new one by distance to src (a heap does
-    # the sorting), then keep what the heuristic keeps.
-    pool = [(_distance(x[src], x[dst], l2), dst)]
-    for e in links[row, :counts[row]]:
-        heapq.heappush(pool, (_distance(x[src], x[e], l2), e))
-    dists = np.empty(len(pool), dtype=np.float32)
-    ids = np.empty(len(pool), dtype=np.int32)
-    for j in range(dists.shape[0]):
-        dists[j], ids[j] = heapq.heappop(pool)
-    _set_neighbours(g, src, level, _select_neighbours(x, dists, ids, m_max, l2))
+    # Full: order the old neighbours and the new one by (distance to src, id), then keep
+    # what the heuristic keeps. (Sorting plain arrays: a heap of tuples allocates, and
+    # this runs for most back-links once the lists are full.)
+    n_old = counts[row]
+    ids = np.empty(n_old + 1, dtype=np.int32)
+    ids[:n_old] = links[row, :n_old]
+    ids[n_old] = dst
+    ids.sort()                                        # ties in distance: the lower id first
+    dists = np.empty(n_old + 1, dtype=np.float32)
+    for j in range(n_old + 1):
+        dists[j] = _distance(x[src], x[ids[j]], l2)
+    order = np.argsort(dists, kind="mergesort")       # stable: keeps the id order of ties
+    _set_neighbours(g, src, level, _select_neighbours(x, dists[order], ids[order], m_max, l2))
 
 
 # -- building: insertion in batches ---------------------------------------------------------
