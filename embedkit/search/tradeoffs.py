@@ -172,7 +172,7 @@ def recommend_index(n: int, d: int, *, bytes_per_vector: float | None = None,
         ``(description, reason)``: a string for :func:`index_factory` and one sentence
         saying why. The rules, in order (each backed by a measurement in notebook 18):
 
-        1. ``n <= 50,000``: ``"Flat"``. Exact search over 50k vectors takes about a
+        1. ``n <= 50,000``: ``"Flat"``. Exact search over 50k vectors takes well under a
            millisecond a query; an index would add training, tuning and lost recall.
         2. a budget below ``4 d + 8`` bytes (the raw vectors do not fit): compress.
            At least ``d + 8`` bytes: ``"SQ8"`` (recall stays near 0.99, one byte per
@@ -196,8 +196,8 @@ def recommend_index(n: int, d: int, *, bytes_per_vector: float | None = None,
     budget = math.inf if bytes_per_vector is None else bytes_per_vector
     nlist = _nlist(n)
     if n <= 50_000 and budget >= 4 * d:
-        return "Flat", (f"n = {n:,} is small: exact search scans it in about a millisecond "
-                        f"per query, with recall 1 and nothing to train or tune")
+        return "Flat", (f"n = {n:,} is small: exact search scans it in well under a "
+                        f"millisecond per query, with recall 1 and nothing to train or tune")
     if budget < 4 * d + 8:
         if budget >= d + 8:
             return "SQ8", (f"{budget:g} bytes/vector cannot hold float32 vectors ({4 * d} bytes) "
