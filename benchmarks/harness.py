@@ -121,3 +121,10 @@ def format_table(rows: list[Comparison]) -> str:
     out = [line(header), line(["-" * w for w in widths])]
     out += [line(cells) for cells in body]
     return "\n".join(out)
+
+
+# -- approximate indexes on the recall / speed frontier -----------------------------------
+# One implementation, in the package (notebook 18 uses the same functions).
+from embedkit.search.tradeoffs import pareto_frontier as frontier  # noqa: E402,F401
+from embedkit.search.tradeoffs import qps_at_recall  # noqa: E402,F401
+

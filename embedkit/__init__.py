@@ -25,6 +25,9 @@ __version__ = "0.1.0"
 from .similarity import cosine, dot, hamming, l1, l2, normalize, pairwise, top_k
 from ._saved_files import SavedFileError   # what every load raises for a damaged file
 
+# -- threads: every batch search and parallel build honours this (notebooks 11-18) -------
+from ._threads import get_num_threads, set_num_threads
+
 # -- part I, text: word embeddings (notebooks 02-07) ----------------------------------
 from .text import (EvaluationResult, SubwordVectors, TrainingLog, Vocabulary, WordVectors, align,
                    char_ngrams, cooccurrence_matrix, gender_direction, hard_debias, ppmi, procrustes,
@@ -43,8 +46,11 @@ from .neural import (EntityEmbeddingModel, MLMVocab, MultiHeadSelfAttention, Sen
 # -- part III, search: exact and approximate nearest neighbours (notebooks 11-16) ------
 from .search import (OPQ, BinaryIndex, BinaryQuantizer, FlatIndex, HNSWIndex, IVFIndex, IVFPQIndex,
                      LSHIndex, NotTrainedError, PQIndex, ProductQuantizer, RPForestIndex,
-                     ScalarQuantizer, SQIndex, balanced_kmeans, hamming_distances, kmeans,
-                     kmeans_plusplus, mrr, ndcg_at_k, recall_at_k)
+                     ScalarQuantizer, SQIndex, balanced_kmeans, hamming_distances, index_factory,
+                     kmeans, kmeans_plusplus, mrr, ndcg_at_k, recall_at_k)
+
+# -- lesson 18, choosing an index: measured trade-offs and the selection guide ---------
+from .search import pareto_frontier, qps_at_recall, recommend_index, saved_size, sweep
 
 # -- part IV, retrieval: a vector store with metadata and filtered search (notebook 20) -
 from .retrieval import VectorStore

@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import threading
 
 __all__ = ["njit", "HAVE_NUMBA"]
 
 HAVE_NUMBA = importlib.util.find_spec("numba") is not None
+_COMPILE_LOCK = threading.Lock()   # threads may make the first call at the same time
 
 
 class _Lazy:
@@ -42,7 +44,9 @@ class _Lazy:
 
     def __call__(self, *args):
         if self.compiled is None:
-            _compile_namespace(self.py_func.__globals__)
+            with _COMPILE_LOCK:
+                if self.compiled is None:
+                    _compile_namespace(self.py_func.__globals__)
         return self.compiled(*args)
 
 

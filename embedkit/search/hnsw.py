@@ -35,30 +35,64 @@ links on layer 0), which is *more* than the raw vectors, not less: HNSW buys spe
 memory (IVF-PQ, notebook 14, is the memory-saving choice).
 
 Implementation. The algorithm is a set of plain loops below (``_search_layer``,
-``_select_neighbours``, ``_insert``, ...) compiled with numba (``embedkit._jit``):
+``_select_neighbours``, ``_find_neighbours``, ...) compiled with numba (``embedkit._jit``):
 following pointers and pushing on heaps is exactly the work numpy cannot batch, and the
-compiled loops run at C++-like speed while reading like the paper's pseudocode. The
+compiled loops run at C++-like speed while reading like the paper's pseudocode. Batch
+searches and builds run on all cores (``ek.set_num_threads``): queries are searched in
+blocks on a thread pool, and vectors are inserted in small batches whose searches run in
+parallel (see "building: insertion in batches" below). The
 graph lives in flat arrays: ``links0[node, :count0[node]]`` are the layer-0 neighbours;
 a node on layers ``1 .. L`` owns ``L`` consecutive rows of ``links_up``, starting at
 ``up_offset[node]``. Ids are int32, as in faiss and hnswlib.
 """
 from __future__ import annotations
 
-import heapq
-
 import numpy as np
 from tqdm.auto import tqdm
 
 from .._jit import njit
 from .._rng import rng_from_state, rng_state
+from .._threads import block_ranges, get_num_threads, parallel_map
 from .._validation import as_generator, check_int
 from .index_base import Index
 
 __all__ = ["HNSWIndex", "draw_levels"]
 
+#: queries per block of a batch search (blocks are searched in parallel)
+_QUERY_BLOCK = 64
+#: a build batch is at most this fraction of the graph it is inserted into
+_BATCH_FRACTION = 0.01
+#: new nodes per block of a build batch's searches
+_BUILD_BLOCK = 32
+
+
+def _batch_size(n_in_graph: int) -> int:
+    """How many vectors to insert at once into a graph of ``n_in_graph`` vectors.
+
+    1% of the graph (at least one): early vectors go in one by one, as in the paper, and
+    the batches grow with the graph, so a new vector's true neighbours are almost never
+    in its own batch (where its search could not see them).
+    """
+    return max(1, int(n_in_graph * _BATCH_FRACTION))
+
+
+def _split_groups(group: np.ndarray, parts: int) -> list[tuple[int, int]]:
+    """Cut the sorted array ``group`` into about ``parts`` ranges of similar length,
+    only where the value changes (a group is never split between two ranges)."""
+    cuts = np.flatnonzero(group[1:] != group[:-1]) + 1          # first index of each group
+    bounds = {0, group.size}
+    for j in range(1, parts):
+        at = np.searchsorted(cuts, group.size * j // parts)      # the next group start
+        if at < cuts.size:
+            bounds.add(int(cuts[at]))
+    bounds = sorted(bounds)
+    return list(zip(bounds[:-1], bounds[1:]))
+
 
 # -- the algorithm, as loops (compiled by numba) -----------------------------------------
-@njit(fastmath=True)
+# Every loop is compiled with nogil=True: it releases Python's global interpreter lock,
+# so several threads can run searches (or the searches of a build batch) at once.
+@njit(fastmath=True, nogil=True)
 def _distance(a, b, l2):
     """Squared L2 distance if ``l2``, else minus the inner product: smaller = closer."""
     s = np.float32(0.0)
@@ -72,7 +106,7 @@ def _distance(a, b, l2):
     return -s
 
 
-@njit
+@njit(nogil=True)
 def _rows(g, node, level):
     """Where ``(node, level)`` lives: the links and counts arrays, and its row in them."""
     links0, count0, links_up, count_up, up_offset = g
@@ -81,14 +115,14 @@ def _rows(g, node, level):
     return links_up, count_up, up_offset[node] + level - 1
 
 
-@njit
+@njit(nogil=True)
 def _neighbours(g, node, level):
     """The neighbour ids of ``node`` on ``level`` (a view into the graph arrays)."""
     links, counts, row = _rows(g, node, level)
     return links[row, :counts[row]]
 
 
-@njit
+@njit(nogil=True)
 def _set_neighbours(g, node, level, ids):
     """Replace the neighbour list of ``node`` on ``level`` by the array ``ids``."""
     links, counts, row = _rows(g, node, level)
@@ -96,7 +130,7 @@ def _set_neighbours(g, node, level, ids):
     counts[row] = len(ids)
 
 
-@njit
+@njit(nogil=True)
 def _fresh_mark(visited, marks):
     """A new "visited" stamp: ``visited[v] == mark`` means seen in the current search.
 
@@ -109,7 +143,7 @@ def _fresh_mark(visited, marks):
     return marks[0]
 
 
-@njit(fastmath=True)
+@njit(fastmath=True, nogil=True)
 def _greedy_closest(x, q, ep, d_ep, level, g, l2):
     """Walk to ever closer neighbours on ``level`` until none is closer (ef = 1).
 
@@ -127,42 +161,59 @@ def _greedy_closest(x, q, ep, d_ep, level, g, l2):
     return ep, d_ep, n_dist
 
 
-@njit(fastmath=True)
+@njit(fastmath=True, nogil=True)
 def _search_layer(x, q, ep, d_ep, ef, level, g, l2, visited, mark):
-    """Beam search on one layer (the paper's algorithm 2).
+    """Beam search on one layer (the paper's algorithm 2), with a sorted pool.
+
+    The paper keeps two heaps: the ``ef`` best vectors found so far, and a frontier of
+    vectors not yet expanded. Both live here in one array sorted by distance, the
+    *pool* (``dists``, ``ids``, and ``done`` = already expanded), as DiskANN and NSG
+    write it: expand the closest vector of the pool not yet expanded, insert its unseen
+    neighbours that beat the pool's worst (dropping the worst when the pool is full), and
+    stop when every vector of the pool has been expanded. That is exactly the paper's
+    stopping rule (the closest unexpanded candidate is worse than all ``ef`` results),
+    without heaps: plain arrays, no allocation per step.
 
     Returns the up-to-``ef`` closest vectors reached as two arrays, ``(distances, ids)``,
     closest first, and the number of distances computed.
     """
-    n_dist = 0
+    dists = np.empty(ef, dtype=np.float32)
+    ids = np.empty(ef, dtype=np.int32)
+    done = np.zeros(ef, dtype=np.bool_)
+    dists[0], ids[0], size = d_ep, ep, 1
     visited[ep] = mark
-    candidates = [(d_ep, ep)]   # min-heap: the frontier, closest on top
-    results = [(-d_ep, ep)]     # max-heap (negated): the ef best so far, worst on top
-    while len(candidates) > 0:
-        d_c, c = heapq.heappop(candidates)
-        if d_c > -results[0][0]:
-            break  # the closest unexpanded vector is worse than all ef results: done
+    n_dist = 0
+    nxt = 0                                   # position of the closest unexpanded vector
+    while nxt < size:
+        done[nxt] = True
+        c = ids[nxt]
+        best_new = size                       # lowest position an insertion reached
         for e in _neighbours(g, c, level):
             if visited[e] == mark:
                 continue
             visited[e] = mark
             d_e = _distance(q, x[e], l2)
             n_dist += 1
-            if len(results) < ef or d_e < -results[0][0]:
-                heapq.heappush(candidates, (d_e, e))
-                heapq.heappush(results, (-d_e, e))
-                if len(results) > ef:
-                    heapq.heappop(results)
-    # Popping the max-heap yields the worst first: fill the arrays from the back.
-    dists = np.empty(len(results), dtype=np.float32)
-    ids = np.empty(len(results), dtype=np.int32)
-    for j in range(len(results) - 1, -1, -1):
-        neg_d, e = heapq.heappop(results)
-        dists[j], ids[j] = -neg_d, e
-    return dists, ids, n_dist
+            if size == ef and d_e >= dists[size - 1]:
+                continue                      # not better than the worst of a full pool
+            # Insertion sort: shift worse entries one place right (the last falls off).
+            pos = size if size < ef else size - 1
+            while pos > 0 and dists[pos - 1] > d_e:
+                if pos < ef:
+                    dists[pos], ids[pos], done[pos] = dists[pos - 1], ids[pos - 1], done[pos - 1]
+                pos -= 1
+            dists[pos], ids[pos], done[pos] = d_e, e, False
+            if size < ef:
+                size += 1
+            best_new = min(best_new, pos)
+        # Next: the closest unexpanded vector, which may be one just inserted before nxt.
+        nxt = min(nxt + 1, best_new)
+        while nxt < size and done[nxt]:
+            nxt += 1
+    return dists[:size], ids[:size], n_dist
 
 
-@njit(fastmath=True)
+@njit(fastmath=True, nogil=True)
 def _select_neighbours(x, dists, ids, m, l2):
     """The neighbour-selection heuristic (algorithm 4, as hnswlib implements it).
 
@@ -187,7 +238,7 @@ def _select_neighbours(x, dists, ids, m, l2):
     return chosen[:n_chosen]
 
 
-@njit(fastmath=True)
+@njit(fastmath=True, nogil=True)
 def _link(x, g, src, dst, level, m_max, l2):
     """Add the edge ``src -> dst``; prune ``src``'s list back to ``m_max`` if it overflows."""
     links, counts, row = _rows(g, src, level)
@@ -195,57 +246,94 @@ def _link(x, g, src, dst, level, m_max, l2):
         links[row, counts[row]] = dst
         counts[row] += 1
         return
-    # Full: order the old neighbours and the new one by distance to src (a heap does
-    # the sorting), then keep what the heuristic keeps.
-    pool = [(_distance(x[src], x[dst], l2), dst)]
-    for e in links[row, :counts[row]]:
-        heapq.heappush(pool, (_distance(x[src], x[e], l2), e))
-    dists = np.empty(len(pool), dtype=np.float32)
-    ids = np.empty(len(pool), dtype=np.int32)
-    for j in range(dists.shape[0]):
-        dists[j], ids[j] = heapq.heappop(pool)
-    _set_neighbours(g, src, level, _select_neighbours(x, dists, ids, m_max, l2))
+    # Full: order the old neighbours and the new one by (distance to src, id), then keep
+    # what the heuristic keeps. (Sorting plain arrays: a heap of tuples allocates, and
+    # this runs for most back-links once the lists are full.)
+    n_old = counts[row]
+    ids = np.empty(n_old + 1, dtype=np.int32)
+    ids[:n_old] = links[row, :n_old]
+    ids[n_old] = dst
+    ids.sort()                                        # ties in distance: the lower id first
+    dists = np.empty(n_old + 1, dtype=np.float32)
+    for j in range(n_old + 1):
+        dists[j] = _distance(x[src], x[ids[j]], l2)
+    order = np.argsort(dists, kind="mergesort")       # stable: keeps the id order of ties
+    _set_neighbours(g, src, level, _select_neighbours(x, dists[order], ids[order], m_max, l2))
 
 
-@njit(fastmath=True)
-def _insert(x, node, level, entry, max_level, g, m, ef_construction, l2, visited, marks):
-    """Insert vector ``node`` (already stored in ``x``) on layers ``0 .. level`` (algorithm 1)."""
-    q = x[node]
-    ep = entry
-    d_ep = _distance(q, x[ep], l2)
-    for lc in range(max_level, level, -1):        # above the new node's top layer: greedy
-        ep, d_ep, _ = _greedy_closest(x, q, ep, d_ep, lc, g, l2)
-    for lc in range(min(level, max_level), -1, -1):
-        dists, ids, _ = _search_layer(x, q, ep, d_ep, ef_construction, lc, g, l2, visited,
-                                      _fresh_mark(visited, marks))
-        m_max = 2 * m if lc == 0 else m
-        chosen = _select_neighbours(x, dists, ids, m_max, l2)
-        _set_neighbours(g, node, lc, chosen)
-        for e in chosen:
-            _link(x, g, e, node, lc, m_max, l2)
-        ep, d_ep = ids[0], dists[0]                 # start the next layer at the closest
+# -- building: insertion in batches ---------------------------------------------------------
+# Inserting a vector (algorithm 1) has two halves: (1) search the graph for its
+# neighbours and set its own lists, (2) link those neighbours back to it, pruning their
+# lists when they overflow. Half (1) is most of the work and only *reads* the graph
+# (plus the new vector's own lists). So vectors are inserted in batches: all the batch's
+# searches run in parallel against the graph as it was before the batch, then the
+# back-links are applied, grouped by the list they change, each list by one thread in
+# increasing order of the new vector's id. No locks are needed, and the graph does not
+# depend on the number of threads: one thread builds exactly the same graph as eight.
+# (faiss and hnswlib instead insert concurrently with a lock per node, which gives a
+# different graph on every run.) A batch is small next to the graph (1% of it), so a new
+# vector rarely misses a neighbour because that neighbour was in its own batch.
+@njit(fastmath=True, nogil=True)
+def _find_neighbours(x, start, stop, levels, entry, max_level, g, m, ef_construction, l2,
+                     visited, marks):
+    """Half (1) for nodes ``start .. stop - 1``: search and set their own neighbour lists.
 
-
-@njit(fastmath=True)
-def _insert_range(x, start, stop, levels, entry, max_level, g, m, ef_construction, l2,
-                  visited, marks):
-    """Insert nodes ``start .. stop - 1`` one after the other.
-
-    Returns the entry point and the top layer afterwards.
+    Each node's lists are written only here, by the thread that owns the node, and no
+    search can reach a node of the current batch (nothing links to it yet).
     """
     for i in range(start, stop):
         node = np.int32(i)
+        q = x[node]
         level = levels[node]
-        if entry < 0:              # the very first vector: it is the graph
-            entry, max_level = node, level
-            continue
-        _insert(x, node, level, entry, max_level, g, m, ef_construction, l2, visited, marks)
-        if level > max_level:      # a new top layer: the new vector becomes the entry point
-            entry, max_level = node, level
-    return entry, max_level
+        ep = entry
+        d_ep = _distance(q, x[ep], l2)
+        for lc in range(max_level, level, -1):        # above the new node's top layer: greedy
+            ep, d_ep, _ = _greedy_closest(x, q, ep, d_ep, lc, g, l2)
+        for lc in range(min(level, max_level), -1, -1):
+            dists, ids, _ = _search_layer(x, q, ep, d_ep, ef_construction, lc, g, l2, visited,
+                                          _fresh_mark(visited, marks))
+            m_max = 2 * m if lc == 0 else m
+            if ids.shape[0] > m_max:                   # more candidates than room: choose
+                ids = _select_neighbours(x, dists, ids, m_max, l2)
+            _set_neighbours(g, node, lc, ids)          # else keep them all, as faiss does
+            ep, d_ep = ids[0], dists[0]                # start the next layer at the closest
 
 
-@njit(fastmath=True)
+@njit(nogil=True)
+def _back_links(start, stop, levels, max_level, g):
+    """The back-links that half (2) adds for nodes ``start .. stop - 1``, as sorted keys.
+
+    A back-link ``e -> i`` on layer ``lc`` (``e`` chose... rather: ``i`` chose ``e``, so
+    ``e`` must link back to ``i``) is the int64 key ``(lc * stop + e) * stop + i``: sorting
+    the keys groups the links by the list they change, ``(lc, e)``, and orders each
+    group by the new node ``i``, the order of a one-by-one insertion.
+    """
+    n_pairs = 0
+    for i in range(start, stop):
+        for lc in range(min(levels[i], max_level) + 1):
+            n_pairs += _neighbours(g, i, lc).shape[0]
+    keys = np.empty(n_pairs, dtype=np.int64)
+    j = 0
+    for i in range(start, stop):
+        for lc in range(min(levels[i], max_level) + 1):
+            for e in _neighbours(g, i, lc):
+                keys[j] = (np.int64(lc) * stop + e) * stop + i
+                j += 1
+    keys.sort()
+    return keys
+
+
+@njit(fastmath=True, nogil=True)
+def _apply_back_links(x, g, keys, lo, hi, stop, m, l2):
+    """Half (2) for ``keys[lo:hi]``: whole groups, so each list is changed by one thread."""
+    for p in range(lo, hi):
+        i = np.int32(keys[p] % stop)
+        rest = keys[p] // stop
+        e, lc = np.int32(rest % stop), np.int32(rest // stop)
+        _link(x, g, e, i, lc, 2 * m if lc == 0 else m, l2)
+
+
+@njit(fastmath=True, nogil=True)
 def _search_many(x, queries, k, ef, entry, max_level, g, l2, visited, marks, D, I):
     """k-NN for each row of ``queries``: greedy descent, then a beam search on layer 0.
 
@@ -268,7 +356,7 @@ def _search_many(x, queries, k, ef, entry, max_level, g, l2, visited, marks, D, 
     return n_dist
 
 
-@njit
+@njit(nogil=True)
 def _mark_reachable(g, level, start, seen):
     """Mark in ``seen`` every node a walk from ``start`` can reach on ``level``."""
     seen[start] = True
@@ -280,7 +368,7 @@ def _mark_reachable(g, level, start, seen):
                 stack.append(e)
 
 
-@njit(fastmath=True)
+@njit(fastmath=True, nogil=True)
 def _reconnect(x, n, levels, entry, g, m, ef_construction, l2, visited, marks):
     """Link back every node that no search from the entry point can reach; all layers.
 
@@ -481,22 +569,47 @@ class HNSWIndex(Index):
         self._count_up[self._n_up:n_up] = 0
         self._n_up = n_up
 
-        visited = np.zeros(self._x.shape[0], dtype=np.int32)
-        marks = np.zeros(1, dtype=np.int32)
-        chunk = 2_000  # compiled calls of this many inserts, so the progress bar can move
+        levels = self._levels
         with tqdm(total=n, desc="HNSW add", unit="vec", disable=not self.progress) as bar:
-            for start in range(n0, n0 + n, chunk):
-                stop = min(start + chunk, n0 + n)
-                self._entry, self._max_level = _insert_range(
-                    self._x, start, stop, self._levels, np.int32(self._entry),
-                    np.int32(self._max_level), self._graph(), self.M, self.ef_construction,
-                    self.metric == "l2", visited, marks)
+            start = n0
+            while start < n0 + n:
+                if self._entry < 0:            # the very first vector: it is the graph
+                    self._entry, self._max_level = start, int(levels[start])
+                    start += 1
+                    bar.update(1)
+                    continue
+                stop = min(n0 + n, start + _batch_size(start))
+                self._insert_batch(start, stop)
+                # A node drawn above the top layer becomes the entry point (the first
+                # such node of the batch, as a one-by-one insertion would leave it).
+                top = start + int(np.argmax(levels[start:stop]))
+                if levels[top] > self._max_level:
+                    self._entry, self._max_level = top, int(levels[top])
                 bar.update(stop - start)
-        self._entry, self._max_level = int(self._entry), int(self._max_level)
+                start = stop
         self._unchecked += n
 
+    def _insert_batch(self, start: int, stop: int) -> None:
+        """Insert nodes ``start .. stop - 1``: parallel searches, then grouped back-links."""
+        x, levels, g, l2 = self._x, self._levels, self._graph(), self.metric == "l2"
+        entry, top = np.int32(self._entry), np.int32(self._max_level)
+
+        def search(rows):                  # (1) a block of new nodes finds its neighbours
+            visited = np.zeros(stop, dtype=np.int32)       # this block's "visited" stamps
+            _find_neighbours(x, start + rows[0], start + rows[1], levels, entry, top, g,
+                             self.M, self.ef_construction, l2, visited, np.zeros(1, np.int32))
+
+        parallel_map(search, block_ranges(stop - start, _BUILD_BLOCK))
+        # (2) back-links, grouped by the list they change, the groups split over threads.
+        keys = _back_links(start, stop, levels, top, g)
+        parts = _split_groups(keys // stop, get_num_threads())
+        parallel_map(lambda part: _apply_back_links(x, g, keys, part[0], part[1], stop,
+                                                    self.M, l2), parts)
+
     def add(self, x) -> None:
-        """Insert ``x: (n, d)`` one vector after the other (ids ``ntotal ..``).
+        """Insert ``x: (n, d)`` (ids ``ntotal ..``), in batches of 1% of the graph whose
+        searches run on ``ek.get_num_threads()`` threads (see ``_insert_batch``); the
+        graph is the same on any number of threads.
 
         Every 1% of growth, stranded vectors are linked back (``reconnect``): a graph walk
         costs O(n), so checking after every single insertion would be too slow.
@@ -528,12 +641,18 @@ class HNSWIndex(Index):
         nq = q.shape[0]
         D = np.full((nq, k), np.inf, dtype=np.float32)
         I = np.full((nq, k), -1, dtype=np.int32)
-        visited = np.zeros(self._x.shape[0], dtype=np.int32)
-        marks = np.zeros(1, dtype=np.int32)
-        ndis = _search_many(self._x, q, k, self.ef_search, np.int32(self._entry),
-                            np.int32(self._max_level), self._graph(), self.metric == "l2",
-                            visited, marks, D, I)
-        self.last_search_ndis = int(ndis)
+        g, l2 = self._graph(), self.metric == "l2"
+        entry, top = np.int32(self._entry), np.int32(self._max_level)
+
+        def search_block(rows):
+            # Each block has its own "visited" stamps; the queries are independent, so
+            # the results do not depend on how the batch is cut or on the thread count.
+            visited = np.zeros(self._x.shape[0], dtype=np.int32)
+            lo, hi = rows
+            return _search_many(self._x, q[lo:hi], k, self.ef_search, entry, top, g, l2,
+                                visited, np.zeros(1, dtype=np.int32), D[lo:hi], I[lo:hi])
+
+        self.last_search_ndis = int(sum(parallel_map(search_block, block_ranges(nq, _QUERY_BLOCK))))
         if self.higher_is_better:  # internal distances are -q.x; report the similarity
             D = np.where(I >= 0, -D, -np.inf).astype(np.float32)
         return D, I.astype(np.int64)

@@ -12,16 +12,20 @@ is fastest, ``nprobe=nlist`` scans everything and is exact. This is faiss's
 ``IndexIVFFlat``; vectors are stored uncompressed, so it saves time, not memory (IVF-PQ,
 notebook 14, saves both).
 
-How the search is vectorised. A Python loop over queries and their probes would run
-``nq * nprobe`` tiny products. Instead the (query, list) pairs are grouped by list, and
-each list is scanned once, for all the queries that probe it, with one matrix product.
-The scores land in a ``(nq, candidates)`` table, one row per query, and a single top-k
-selection over that table finishes the search.
+How the search runs. Each query scans its ``nprobe`` lists vector by vector in a compiled
+loop (numba) that keeps the query's ``k`` best in a short sorted array, as faiss's
+``IndexIVFFlat`` does; blocks of queries are searched in parallel
+(``ek.set_num_threads``). The work is then what the cost model says: ``nlist`` centroid
+scores plus ``nprobe * n / nlist`` vector scores per query, and nothing per list. (An
+earlier version grouped the queries by list and scored each list with one matrix
+product; its fixed cost per list made the speed flat over a range of ``nprobe``.)
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .._jit import njit
+from .._threads import block_ranges, get_num_threads, parallel_map
 from .._validation import as_generator, as_matrix, check_int
 from ..similarity import _BLOCK_ELEMENTS, _select_top_k
 from .index_base import Index
@@ -29,8 +33,64 @@ from .kmeans import kmeans
 
 __all__ = ["IVFIndex", "InvertedListsMixin"]
 
-# Largest g*m*d of one per-list product; below about 2**19 OpenBLAS runs sgemm on one thread.
-_SMALL_GEMM = 1 << 19
+#: at most this many queries per block of a search (blocks run in parallel; a block reads
+#: each probed list once for all its queries: measured 1.4-2x faster than blocks of 64)
+_QUERY_BLOCK = 256
+
+
+@njit(fastmath=True, nogil=True)
+def _scan_lists(q, lists, offsets, vectors, ids, l2, D, I):
+    """Score the vectors of each query's probed lists; keep the ``k`` smallest.
+
+    ``q: (b, d)`` queries, ``lists: (b, nprobe)`` their lists, ``vectors`` grouped by list
+    (list ``j`` is rows ``offsets[j]:offsets[j+1]``). The score is ``|q - x|^2`` if ``l2``,
+    else ``-q.x`` (smaller is better either way). ``D, I: (b, k)`` arrive as ``+inf`` /
+    ``-1`` and receive each query's best scores and their storage rows, best first (ties:
+    the lower id, ``ids[row]``, first). Only a score that beats the current ``k``-th best is
+    inserted.
+
+    Why list by list, not query by query. Scanning is limited by memory bandwidth: a
+    list's vectors are read from RAM, used for one dot product each, and evicted. Several
+    queries of a block usually probe the same list (a block of 256 queries with
+    ``nprobe = 8`` opens each of 256 lists about 8 times), so the ``(query, list)`` pairs
+    are sorted by list and each list is read once for all the queries that probe it,
+    while its vectors are in cache. Each query still visits its lists in increasing
+    order, and ties are broken by id, so its result does not depend on the other queries
+    of its block.
+    """
+    b, nprobe = lists.shape
+    k, d = D.shape[1], q.shape[1]
+    flat = lists.ravel()
+    order = np.argsort(flat, kind="mergesort")      # pairs grouped by list, stable
+    g = 0
+    while g < order.shape[0]:
+        lst = flat[order[g]]
+        h = g
+        while h < order.shape[0] and flat[order[h]] == lst:
+            h += 1
+        for r in range(offsets[lst], offsets[lst + 1]):
+            for t in range(g, h):                    # every query that probes this list
+                i = order[t] // nprobe
+                s = np.float32(0.0)
+                if l2:
+                    for j in range(d):
+                        u = q[i, j] - vectors[r, j]
+                        s += u * u
+                else:
+                    for j in range(d):
+                        s += q[i, j] * vectors[r, j]
+                    s = -s
+                # Insertion into the sorted top-k, ordered by (score, id): ties go to the
+                # lower id whatever order the lists are read in.
+                last = I[i, k - 1]
+                if s < D[i, k - 1] or (s == D[i, k - 1] and (last < 0 or ids[r] < ids[last])):
+                    pos = k - 1
+                    while pos > 0 and (D[i, pos - 1] > s or
+                                       (D[i, pos - 1] == s and ids[I[i, pos - 1]] > ids[r])):
+                        D[i, pos], I[i, pos] = D[i, pos - 1], I[i, pos - 1]
+                        pos -= 1
+                    D[i, pos], I[i, pos] = s, r
+        g = h
 
 
 class InvertedListsMixin:
@@ -69,9 +129,13 @@ class InvertedListsMixin:
         ``index.quantizer.search(q, nprobe)``.
         """
         self._check_trained("probing lists")
-        q = self._check_vectors(q, "q")
+        q = self._rotate(self._check_vectors(q, "q"))
         nprobe = self.nprobe if nprobe is None else check_int(nprobe, "nprobe", minimum=1, maximum=self.nlist)
         return self._probe(q, nprobe)[1]
+
+    def _rotate(self, x: np.ndarray) -> np.ndarray:
+        """Indexes that transform vectors first (IVF-PQ with OPQ) override this."""
+        return x
 
     def _probe(self, x: np.ndarray, nprobe: int) -> tuple[np.ndarray, np.ndarray]:
         """The coarse quantizer: the ``nprobe`` nearest lists of each row of ``x``.
@@ -119,7 +183,7 @@ class IVFIndex(InvertedListsMixin, Index):
         n_iter: k-means iterations in ``train`` (faiss uses 10 for IVF).
         max_points_per_centroid: ``train`` clusters a random sample of at most
             ``nlist * max_points_per_centroid`` points (faiss's default is 256).
-        seed: int or ``np.random.Generator`` for sampling and k-means++.
+        seed: int or ``np.random.Generator`` for the training sample and the k-means seeds.
         progress: show a progress bar during training.
 
     Attributes:
@@ -149,7 +213,6 @@ class IVFIndex(InvertedListsMixin, Index):
         # Storage grouped by list: list j holds rows offsets[j]:offsets[j+1] of _vectors.
         self._vectors = np.empty((0, self.d), dtype=np.float32)
         self._ids = np.empty(0, dtype=np.int64)
-        self._sq_norms = np.empty(0, dtype=np.float32)
         self._offsets = np.zeros(self.nlist + 1, dtype=np.int64)
 
     # -- knobs and introspection ------------------------------------------------------
@@ -179,8 +242,11 @@ class IVFIndex(InvertedListsMixin, Index):
         limit = self.nlist * self.max_points_per_centroid
         if x.shape[0] > limit:  # more points barely move the centroids; sample, as faiss does
             x = x[np.sort(self._rng.choice(x.shape[0], size=limit, replace=False))]
+        # Seeded with nlist random training points, as faiss: k-means++ would cost nlist
+        # passes over the sample (measured: 5x the whole training time at nlist = 1024)
+        # for no better lists on overlapping data (notebook 12, section 4).
         centroids, _ = kmeans(x, self.nlist, n_iter=self.n_iter, seed=self._rng,
-                              progress=self.progress)
+                              init="random", progress=self.progress)
         self.set_centroids(centroids)
 
     def set_centroids(self, centroids) -> None:
@@ -226,7 +292,6 @@ class IVFIndex(InvertedListsMixin, Index):
         order = np.argsort(all_lists, kind="stable")
         self._vectors = np.ascontiguousarray(np.concatenate([self._vectors, x])[order])
         self._ids = np.concatenate([self._ids, ids])[order]
-        self._sq_norms = np.einsum("ij,ij->i", self._vectors, self._vectors)
         self._offsets = np.concatenate([[0], np.cumsum(np.bincount(all_lists, minlength=self.nlist))])
 
     def _add(self, x: np.ndarray) -> None:  # pragma: no cover - add() is overridden
@@ -234,73 +299,26 @@ class IVFIndex(InvertedListsMixin, Index):
 
     # -- search -----------------------------------------------------------------------------
     def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        nq = q.shape[0]
-        D, I = self._empty_result(nq, k)
-        probes = self._probe(q, self.nprobe)[1]                 # (nq, nprobe)
-        probe_sizes = self.list_sizes[probes]                    # (nq, nprobe)
-        n_cand = probe_sizes.sum(axis=1)
-        # Bound the (rows, candidates) table to ~64 MB by taking queries in chunks.
-        rows = max(1, _BLOCK_ELEMENTS // max(1, int(n_cand.max())))
-        for start in range(0, nq, rows):
-            stop = min(nq, start + rows)
-            D[start:stop], I[start:stop] = self._search_chunk(
-                q[start:stop], k, probes[start:stop], probe_sizes[start:stop])
-        return D, I
-
-    def _search_chunk(self, q, k, probes, probe_sizes):
-        b, nprobe = probes.shape
         largest = self.higher_is_better
-        # Row r of the candidate table holds its probed lists side by side; probe p of
-        # query r starts at column col[r, p].
-        col = np.cumsum(probe_sizes, axis=1) - probe_sizes
-        width = int(probe_sizes.sum(axis=1).max())
-        fill = -np.inf if largest else np.inf
-        table = np.full(b * max(width, 1), fill, dtype=np.float32)
+        D = np.full((q.shape[0], k), np.inf, dtype=np.float32)
+        rows = np.full((q.shape[0], k), -1, dtype=np.int64)
 
-        # Group the b * nprobe (query, list) pairs by list.
-        pair_list = probes.ravel()
-        order = np.argsort(pair_list, kind="stable")
-        pair_list = pair_list[order]
-        pair_query = (order // nprobe)
-        pair_start = (pair_query * width + col.ravel()[order])  # flat offset in the table
-        # The pairs of one list are contiguous after the sort: slice, do not search.
-        starts = np.flatnonzero(np.r_[True, np.diff(pair_list) != 0])
-        ends = np.r_[starts[1:], pair_list.size]
-        offsets = self._offsets
-        columns = np.arange(int(self.list_sizes.max()))
-        for first, end, lst in zip(starts.tolist(), ends.tolist(), pair_list[starts].tolist()):
-            lo, hi = int(offsets[lst]), int(offsets[lst + 1])
-            if hi == lo:
-                continue
-            vectors, span = self._vectors[lo:hi], columns[:hi - lo]
-            # One product for all the queries that probe this list: (g, d) @ (d, m). These
-            # products are small, and OpenBLAS splits a product over threads once g*m*d
-            # passes a threshold; on a busy machine the thread hand-off then costs far more
-            # than the arithmetic (measured 50x). Cap g so each product stays single-threaded.
-            step = max(1, _SMALL_GEMM // ((hi - lo) * self.d))
-            for g0 in range(first, end, step):
-                g1 = min(end, g0 + step)
-                scores = q[pair_query[g0:g1]] @ vectors.T
-                if not largest:  # rank by |x|^2 - 2 q.x; |q|^2 is added to the winners
-                    scores *= -2.0
-                    scores += self._sq_norms[lo:hi]
-                table[pair_start[g0:g1, None] + span] = scores
-        table = table.reshape(b, max(width, 1))
+        def search_block(block):
+            # Blocks of queries in parallel: the coarse quantizer, then the list scan. The
+            # cut does not depend on the thread count, so neither do the results.
+            lo, hi = block
+            lists = np.ascontiguousarray(self._probe(q[lo:hi], self.nprobe)[1])
+            _scan_lists(q[lo:hi], lists, self._offsets, self._vectors, self._ids, not largest,
+                        D[lo:hi], rows[lo:hi])
 
-        kk = min(k, table.shape[1])
-        best, cols = _select_top_k(table, kk, largest)
-        # Map each winning column back to (probe, list, row in storage, id).
-        probe_of = (col[:, None, :] <= cols[:, :, None]).sum(axis=2) - 1   # (b, kk)
-        lst = np.take_along_axis(probes, probe_of, axis=1)
-        pos = self._offsets[lst] + cols - np.take_along_axis(col, probe_of, axis=1)
-        found = np.isfinite(best)
-        D, I = self._empty_result(b, k)
-        I[:, :kk] = np.where(found, self._ids[np.where(found, pos, 0)], -1)  # padding: -1
-        if not largest:
-            best = best + np.einsum("ij,ij->i", q, q)[:, None]
-            np.maximum(best, 0.0, out=best)
-        D[:, :kk] = np.where(found, best, fill)
-        return D, I
+        # Big blocks share more list reads; but at least one block per thread. (Any cut
+        # gives the same results: see _scan_lists.)
+        block = max(16, min(_QUERY_BLOCK, -(-q.shape[0] // get_num_threads())))
+        parallel_map(search_block, block_ranges(q.shape[0], block))
+        found = rows >= 0              # fewer than k vectors in the probed lists: -1
+        I = np.where(found, self._ids[np.where(found, rows, 0)], -1)
+        D = np.where(found, -D if largest else D, -np.inf if largest else np.inf)
+        return D.astype(np.float32), I
 
     # -- persistence ------------------------------------------------------------------------
     def _get_state(self):
@@ -330,6 +348,5 @@ class IVFIndex(InvertedListsMixin, Index):
         check_offsets(offsets, "offsets", vectors.shape[0])
         check_index_array(ids, "ids", vectors.shape[0], unique=True)
         index._vectors, index._ids, index._offsets = vectors, ids, offsets
-        index._sq_norms = np.einsum("ij,ij->i", vectors, vectors)
         index._ntotal = vectors.shape[0]
         return index

@@ -37,6 +37,7 @@ from itertools import combinations
 
 import numpy as np
 
+from .._threads import block_ranges, parallel_map
 from .._validation import as_generator, check_int
 from ..similarity import _BLOCK_ELEMENTS, _select_top_k
 from .index_base import Index
@@ -215,13 +216,15 @@ class LSHIndex(Index):
     def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         nq = q.shape[0]
         D, I = self._empty_result(nq, k)
-        # Chunks of queries so that the gathered candidate vectors stay near 64 MB.
+        # Chunks of queries so that the gathered candidate vectors stay near 64 MB; the
+        # chunks are searched in parallel (the cut does not depend on the thread count).
         rows = max(1, _BLOCK_ELEMENTS // max(1, self.d * min(self.ntotal, 4096)))
-        for start in range(0, nq, rows):
-            stop = min(nq, start + rows)
+
+        def search_chunk(chunk):
+            start, stop = chunk
             owner, ids = self._candidates(q[start:stop])
             if ids.size == 0:
-                continue
+                return
             scores = np.einsum("ij,ij->i", q[start:stop][owner], self._x[ids])
             # Lay each query's candidates out in one row of a padded table, then top-k.
             counts = np.bincount(owner, minlength=stop - start)
@@ -234,6 +237,8 @@ class LSHIndex(Index):
             best, cols = _select_top_k(table, kk, largest=True)
             D[start:stop, :kk] = best
             I[start:stop, :kk] = np.take_along_axis(id_table, cols, axis=1)
+
+        parallel_map(search_chunk, block_ranges(nq, rows))
         I[~np.isfinite(D)] = -1
         return D, I
 
@@ -251,16 +256,18 @@ class LSHIndex(Index):
         D = np.empty((q.shape[0], k), dtype=np.float32)
         I = np.empty((q.shape[0], k), dtype=np.int64)
         rows = max(1, (1 << 20) // self.ntotal)  # ~1M codes per block: temporaries stay in cache
-        for start in range(0, q.shape[0], rows):
-            block = keys[start:start + rows]
+
+        def search_block(block):
+            start, stop = block
             # One 64-bit word per table: popcount(a XOR b). Small integer counts are ~3x
             # faster to accumulate than floats; convert once for the top-k selection.
             dtype = np.uint8 if self.ntables * self.nbits <= 255 else np.uint16
-            dist = np.zeros((block.shape[0], self.ntotal), dtype=dtype)
+            dist = np.zeros((stop - start, self.ntotal), dtype=dtype)
             for t in range(self.ntables):
-                dist += np.bitwise_count(block[:, t, None] ^ self._codes[None, :, t])
-            D[start:start + rows], I[start:start + rows] = _select_top_k(
-                dist.astype(np.float32), k, largest=False)
+                dist += np.bitwise_count(keys[start:stop, t, None] ^ self._codes[None, :, t])
+            D[start:stop], I[start:stop] = _select_top_k(dist.astype(np.float32), k, largest=False)
+
+        parallel_map(search_block, block_ranges(q.shape[0], rows))
         return D, I
 
     # -- persistence --------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """A forest of random projection trees: the idea behind Spotify's Annoy.
 
 **One tree.** Split the data in two by a random hyperplane, split each half again, and so
-on until a node holds at most ``leaf_size`` vectors. Following Annoy, a split picks two
-random vectors ``a, b`` of the node and uses the hyperplane halfway between them, normal
+on until a node holds at most ``leaf_size`` vectors. A split picks two random vectors
+``a, b`` of the node and uses the hyperplane halfway between them (the plain RP tree;
+Annoy first refines ``a`` and ``b`` with a short 2-means over sampled vectors), normal
 ``w = (a - b) / |a - b|`` and offset ``c = -w . (a + b) / 2``: a vector goes right when
 its *margin* ``w . x + c`` is positive. The planes adapt to the data (dense regions get
 split more often), and a query descends the tree in ``O(depth) = O(log(n / leaf_size))``
@@ -34,14 +35,18 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .._jit import njit
+from .._threads import block_ranges, parallel_map
 from .._rng import rng_from_state, rng_state
 from .._validation import as_generator, check_int
 from .index_base import Index
 
 __all__ = ["RPForestIndex"]
 
+#: queries per block of a search (blocks are searched in parallel)
+_QUERY_BLOCK = 64
 
-@njit(fastmath=True)
+
+@njit(fastmath=True, nogil=True)
 def _forest_search(x, queries, k, search_k, roots, normals, offsets, children, leaf_start,
                    leaf_ids, l2, D, I):
     """Annoy's priority search for each query, then exact ranking of the candidates.
@@ -258,9 +263,15 @@ class RPForestIndex(Index):
     def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         D = np.full((q.shape[0], k), np.inf, dtype=np.float32)
         I = np.full((q.shape[0], k), -1, dtype=np.int32)
-        self.last_search_ncand = int(_forest_search(
-            self._x, q, k, max(self.search_k, k), self._roots, self._normals, self._offsets,
-            self._children, self._leaf_start, self._leaf_ids, self.metric == "l2", D, I))
+
+        def search_block(block):          # blocks of queries in parallel, each independent
+            lo, hi = block
+            return _forest_search(
+                self._x, q[lo:hi], k, max(self.search_k, k), self._roots, self._normals,
+                self._offsets, self._children, self._leaf_start, self._leaf_ids,
+                self.metric == "l2", D[lo:hi], I[lo:hi])
+
+        self.last_search_ncand = int(sum(parallel_map(search_block, block_ranges(q.shape[0], _QUERY_BLOCK))))
         if self.higher_is_better:
             D = np.where(I >= 0, -D, -np.inf).astype(np.float32)
         return D, I.astype(np.int64)

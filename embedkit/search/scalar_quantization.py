@@ -21,11 +21,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._threads import block_ranges, parallel_map
 from .._validation import as_matrix, check_int, check_number
 from ..similarity import _BLOCK_ELEMENTS, _select_top_k
 from .index_base import Index, NotTrainedError, Persistable, merge_top_k
 
 __all__ = ["ScalarQuantizer", "SQIndex"]
+
+#: queries per block of a search (blocks are searched in parallel)
+_QUERY_BLOCK = 256
 
 
 class ScalarQuantizer(Persistable):
@@ -206,10 +210,11 @@ class SQIndex(Index):
         # q . x_hat = q . vmin + (q * step) . code: a product with the raw integer codes.
         q_offset = q @ self.sq.vmin_                               # (nq,)
         q_scaled = np.ascontiguousarray(q * self.sq.step_)         # (nq, d)
-        q_rows = min(q.shape[0], 1024)
-        db_rows = max(1, _BLOCK_ELEMENTS // max(q_rows, self.d))
-        for qs in range(0, q.shape[0], q_rows):
-            qq, off = q_scaled[qs:qs + q_rows], q_offset[qs:qs + q_rows, None]
+        db_rows = max(1, _BLOCK_ELEMENTS // max(_QUERY_BLOCK, self.d))
+
+        def search_block(block):         # one block of queries against every code
+            qs, qe = block
+            qq, off = q_scaled[qs:qe], q_offset[qs:qe, None]
             best_D = best_I = None
             for start in range(0, self._ntotal, db_rows):
                 codes = self.sq._unpack(self._codes[start:start + db_rows]).astype(np.float32)
@@ -228,8 +233,10 @@ class SQIndex(Index):
                 best_D, best_I = (bd, bi) if best_D is None else merge_top_k(
                     best_D, best_I, bd, bi, k, largest)
             if not largest:
-                best_D = np.maximum(best_D + np.einsum("ij,ij->i", q[qs:qs + q_rows], q[qs:qs + q_rows])[:, None], 0.0)
-            D[qs:qs + q_rows], I[qs:qs + q_rows] = best_D, best_I
+                best_D = np.maximum(best_D + np.einsum("ij,ij->i", q[qs:qe], q[qs:qe])[:, None], 0.0)
+            D[qs:qe], I[qs:qe] = best_D, best_I
+
+        parallel_map(search_block, block_ranges(q.shape[0], _QUERY_BLOCK))
         return D, I
 
     def _get_state(self):

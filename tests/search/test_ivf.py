@@ -134,29 +134,29 @@ def test_same_centroids_same_results_as_faiss(metric, small, trained):
 
 def test_recall_within_001_of_faiss_with_own_training():
     # Each library trains its own k-means on the same training set. The clustering's
-    # randomness alone moves recall by ~0.01-0.02 (faiss with two seeds differs that
-    # much), so compare with faiss averaged over three seeds.
+    # randomness alone moves recall by ~0.01-0.02 (each library with three seeds spans
+    # about that much), so compare the two averaged over three seeds each.
     data = make_search_data(n=30_000, nq=1000, d=32, n_train=30_000, seed=0)
     gt = data.ground_truth(10)
     nlist = 256
-    ours = ek.IVFIndex(data.d, nlist, seed=0)
-    ours.train(data.train)
-    ours.add(data.database)
-    faiss_indexes = []
+    ours_indexes, faiss_indexes = [], []
     for seed in (1, 2, 3):
+        ours = ek.IVFIndex(data.d, nlist, seed=seed)
+        ours.train(data.train)
+        ours.add(data.database)
+        ours_indexes.append(ours)
         f = faiss.IndexIVFFlat(faiss.IndexFlatL2(data.d), data.d, nlist)
         f.cp.seed = seed
         f.train(data.train)
         f.add(data.database)
         faiss_indexes.append(f)
     for nprobe in (1, 4, 16):
-        ours.nprobe = nprobe
-        r_ours = ek.recall_at_k(ours.search(data.queries, 10)[1], gt, 10)
-        r_faiss = []
-        for f in faiss_indexes:
-            f.nprobe = nprobe
+        r_ours, r_faiss = [], []
+        for ours, f in zip(ours_indexes, faiss_indexes):
+            ours.nprobe = f.nprobe = nprobe
+            r_ours.append(ek.recall_at_k(ours.search(data.queries, 10)[1], gt, 10))
             r_faiss.append(ek.recall_at_k(f.search(data.queries, 10)[1], gt, 10))
-        assert abs(r_ours - np.mean(r_faiss)) <= 0.01, (nprobe, r_ours, r_faiss)
+        assert abs(np.mean(r_ours) - np.mean(r_faiss)) <= 0.01, (nprobe, r_ours, r_faiss)
 
 
 # -- bad inputs ----------------------------------------------------------------------
