@@ -523,3 +523,63 @@ def test_more_entry_points_reject_garbage(bad_input, api, garbage):
     part, argument, call = _more_entry_points()[api]
     with bad_input(part, api, argument):
         call(garbage)
+
+
+# -- lesson 18: the factory, the trade-off tools, the thread count ---------------------------
+@SOME
+@given(description=st.one_of(
+    st.none(), st.integers(), st.just(""), st.text(alphabet="IVFPQHNSWOFlatx,0123456789_", max_size=12)
+    .filter(lambda s: s.strip() not in ("Flat",) and not s.startswith(("IVF", "PQ", "HNSW", "SQ", "OPQ")))))
+def test_index_factory_rejects_bad_descriptions(bad_input, description):
+    with bad_input("search", "index_factory", "description" if not isinstance(description, str) else repr(description)):
+        ek.index_factory(D, description)
+
+
+@FEW
+@given(points=st.one_of(st.none(), st.integers(), st.just([(0.5,)]), st.just([("a", 1.0)]),
+                        st.lists(st.tuples(st.floats(1.01, 5), st.floats(1, 100)), min_size=1, max_size=3),
+                        st.lists(st.tuples(st.floats(0, 1), st.floats(-100, 0)), min_size=1, max_size=3)))
+def test_frontier_tools_reject_bad_points(bad_input, points):
+    with bad_input("search", "pareto_frontier", "points"):
+        ek.pareto_frontier(points)
+
+
+@SOME
+@given(st.lists(st.tuples(st.floats(0, 1), st.floats(1, 1e6)), min_size=1, max_size=12), st.floats(0, 1))
+def test_qps_at_recall_reads_the_frontier(points, target):
+    """The speed at the target is at least that of the fastest setting that reaches it, and
+    at most that of the fastest setting overall (it is read between the two)."""
+    front = ek.pareto_frontier(points)
+    qps = ek.qps_at_recall(points, target)
+    reached = [q for r, q in front if r >= target]
+    if not reached:
+        assert np.isnan(qps)
+    else:
+        assert max(reached) * (1 - 1e-9) <= qps <= max(q for _, q in front) * (1 + 1e-9)
+
+
+@SOME
+@given(n=st.one_of(st.none(), st.integers(-5, 0), st.floats(1.5, 9.5), st.text(max_size=2)),
+       which=st.sampled_from(["recommend_index.n", "set_num_threads"]))
+def test_counts_reject_bad_values(bad_input, n, which):
+    if which == "set_num_threads":
+        before = ek.get_num_threads()
+        with bad_input("search", "set_num_threads", "n"):
+            ek.set_num_threads(n)
+        assert ek.get_num_threads() == before
+    else:
+        with bad_input("search", "recommend_index", "n"):
+            ek.recommend_index(n, D)
+
+
+@SOME
+@given(n=st.integers(1, 10**9), d=st.integers(1, 2048),
+       budget=st.one_of(st.none(), st.floats(9, 20_000)), updates=st.booleans(), filtered=st.booleans())
+def test_recommend_index_always_names_a_buildable_index(n, d, budget, updates, filtered):
+    try:
+        description, reason = ek.recommend_index(n, d, bytes_per_vector=budget, updates=updates,
+                                                 filtered=filtered)
+    except ValueError as err:            # a budget too small for any PQ code: said clearly
+        assert "bytes_per_vector" in str(err)
+        return
+    assert reason and isinstance(ek.index_factory(d, description), ek.search.index_base.Index)
