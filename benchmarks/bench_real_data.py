@@ -34,7 +34,7 @@ HNSW (ef_search 64).
 The curves and tables of a full run are also written to
 ``benchmarks/reference_results/real_data.json``, which notebook 18 reads for its
 full-scale section (``--quick`` writes nothing). The first full run embeds the 36,330
-sentences once (4-5 minutes, cached). Full run: about 20 minutes on 2 cores; ``--quick``:
+sentences once (4-5 minutes, cached). Full run: about 16 minutes on 2 cores; ``--quick``:
 20,000 GloVe vectors only.
 """
 from __future__ import annotations

@@ -12,10 +12,11 @@ default), else the number of cores this process may run on. The course's noteboo
 with ``OMP_NUM_THREADS=1``, so they default to one thread.
 
 How the work is split. A batch of queries is cut into **blocks of fixed size**, and the
-blocks are handed to a pool of threads (``parallel_map``). The cut depends only on the
-data, never on the thread count, and every block is computed by the same code on its own
-queries, so a search on 8 threads returns exactly the ids and distances of a search on
-one thread (the tests check it). Threads run in parallel because the work inside a block
+blocks are handed to a pool of threads (``parallel_map``). Either the cut depends only on
+the data, never on the thread count, or (IVF, whose blocks share list reads) a query's
+result does not depend on the block it is in; every block is computed by the same code
+on its own queries, so a search on 8 threads returns exactly the ids and distances of a
+search on one thread (the tests check it). Threads run in parallel because the work inside a block
 is done by code that releases Python's global interpreter lock: numpy and BLAS, torch's
 top-k, and the numba loops compiled with ``nogil=True``.
 

@@ -456,10 +456,11 @@ class HNSWIndex(Index):
             together (faiss reports the same count in ``faiss.cvar.hnsw_stats.ndis``).
         relinked: links added so far by ``reconnect`` to vectors that pruning had stranded.
 
-    Vectors are inserted one by one in the order given (single thread), so the same data
-    and seed build the same graph on a given machine (the distance loops are compiled
-    with fast-math, so the last bits of a distance, and rarely a link, may differ between
-    CPU types). ``add`` may be called again at any time, also after ``load``.
+    Vectors are inserted in batches of 1% of the graph, whose searches run on
+    ``ek.get_num_threads()`` threads; the same data and seed build the same graph on any
+    number of threads (the distance loops are compiled with fast-math, so the last bits of
+    a distance, and rarely a link, may differ between CPU types). ``add`` may be called
+    again at any time, also after ``load``.
 
     Example:
         >>> index = HNSWIndex(64, M=32, ef_construction=40)
