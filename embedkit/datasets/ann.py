@@ -28,12 +28,12 @@ in :func:`cache_dir` (``~/.cache/embedkit``). Sentence vectors are embedded at m
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 
 import numpy as np
 
 from .._data_files import cache_dir
+from .._saved_files import atomic_write
 from .._validation import check_int
 from .pretrained import load_pretrained_glove, load_sentence_encoder
 from .text import load_wiki_articles
@@ -57,11 +57,9 @@ def _split(n_total: int, n_held_out: int, seed: int) -> tuple[np.ndarray, np.nda
 
 
 def _save_atomic(path, array: np.ndarray) -> None:
-    """Write ``array`` to ``path`` via a private temporary file (readers never see half)."""
+    """Write ``array`` to ``path`` atomically (readers never see half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
-    np.save(tmp, array)
-    tmp.replace(path)
+    atomic_write(path, lambda fh: np.save(fh, array))
 
 
 def _with_ground_truth(name: str, data: SearchData) -> SearchData:
