@@ -44,6 +44,14 @@ def _index(make, train=True):
     return idx
 
 
+def _hnsw_with_removals():
+    """An HNSW graph whose file also carries removed vectors (repaired and tombstones)."""
+    index = _index(lambda: ek.HNSWIndex(D, M=4, ef_construction=16))
+    index.remove(np.arange(100, 140, 4))
+    index.remove(np.arange(101, 140, 4), repair=False)
+    return index
+
+
 def _search(obj):
     D_, I = obj.search(Q, 5)
     assert ((I >= -1) & (I < obj.ntotal)).all(), "ids out of range"
@@ -64,7 +72,7 @@ def _builders():
         "IVFIndex": idx(lambda: ek.IVFIndex(D, 8)),
         "IVFPQIndex": idx(lambda: ek.IVFPQIndex(D, 8, 4, nbits=4)),
         "PQIndex": idx(lambda: ek.PQIndex(D, 4, nbits=4)),
-        "HNSWIndex": idx(lambda: ek.HNSWIndex(D, M=4, ef_construction=16)),
+        "HNSWIndex": (_hnsw_with_removals, "index.ekidx", Persistable.load, _search),
         "RPForestIndex": idx(lambda: ek.RPForestIndex(D, 3, 10)),
         "LSHIndex": idx(lambda: ek.LSHIndex(D, 12)),
         "SQIndex": idx(lambda: ek.SQIndex(D, bits=4)),
@@ -139,6 +147,8 @@ EDITS = {
     "HNSW count0 above 2M": ("HNSWIndex", _set("count0", 3, 99)),
     "HNSW upper link past n": ("HNSWIndex", _set("links_up", (0, 0), 10_000)),
     "HNSW up_offset out of place": ("HNSWIndex", _set("up_offset", -1, 10_000)),
+    "HNSW top-layer vectors marked removed": ("HNSWIndex", lambda a: a["removed"].__setitem__(
+        a["levels"] == a["levels"].max(), True)),
     "HNSW levels of two nodes swapped": ("HNSWIndex", lambda a: a.update(levels=_swap_levels(a["levels"]))),
     "RP-tree leaf id past n": ("RPForestIndex", _set("leaf_ids", 4, 10_000)),
     "RP-tree leaf_start decreasing": ("RPForestIndex", _set("leaf_start", 2, 0)),

@@ -3,7 +3,7 @@
 What a vector database adds to an ANN index, in one small class (notebook 20, the capstone):
 
 * **metadata** per vector (``{"title": ..., "topic": ...}``), returned with the hits;
-* **filtered search** (``where={"topic": "History"}``), the hard part. Two strategies:
+* **filtered search** (``where={"topic": "History"}``), the hard part. Three strategies:
 
   - *post-filter*: ask the ANN index for ``k * overfetch`` neighbours and drop those that
     fail the filter. Cheap when most vectors pass, but a selective filter leaves fewer
@@ -11,11 +11,16 @@ What a vector database adds to an ANN index, in one small class (notebook 20, th
     has looked at everything the index returns);
   - *pre-filter*: select the passing ids first and search only them, exactly (a flat
     scan over the subset). Exact and cheap when few vectors pass; as slow as brute force
-    when many do.
+    when many do;
+  - *in-graph* (``"graph"``, only for an ``HNSWIndex``): the graph walk itself visits
+    only passing vectors, with ACORN's two-hop expansion (``HNSWIndex.search_filtered``,
+    ``embedkit.search.graph_filter``, notebook 17). High recall at any selectivity, at
+    a cost that follows the number of vectors walked rather than the store's size.
 
   ``strategy="auto"`` picks pre-filtering when the filter keeps at most
   ``prefilter_fraction`` of the store (production engines make the same choice from
-  the same statistic, e.g. Qdrant's cardinality estimate, Milvus's bitsets);
+  the same statistic, e.g. Qdrant's cardinality estimate, Milvus's bitsets), otherwise
+  in-graph filtering when the index is an HNSW graph, otherwise post-filtering;
 * **persistence** of all of it: ``save(folder)`` / ``VectorStore.load(folder)`` round-trip
   the index, the raw vectors and the metadata exactly.
 
@@ -35,6 +40,7 @@ import numpy as np
 from .._saved_files import SavedFileError, atomic_write, file_sha256
 from .._validation import as_matrix, check_choice, check_int, check_number
 from ..search.flat import FlatIndex
+from ..search.hnsw import HNSWIndex
 from ..search.index_base import Index, Persistable
 
 __all__ = ["VectorStore"]
@@ -158,10 +164,14 @@ class VectorStore:
 
         ``D`` follows the index's metric (squared L2 ascending, or similarity descending);
         ``I == -1`` where fewer than ``k`` vectors pass. ``strategy``: ``"auto"``,
-        ``"pre"`` (exact search over the passing vectors) or ``"post"`` (ANN search, then
-        filter, with ``overfetch`` and retries).
+        ``"pre"`` (exact search over the passing vectors), ``"post"`` (ANN search, then
+        filter, with ``overfetch`` and retries) or ``"graph"`` (filter inside the HNSW
+        walk; the index's ``ef_search`` sets its beam).
         """
-        check_choice(strategy, "strategy", ("auto", "pre", "post"))
+        check_choice(strategy, "strategy", ("auto", "pre", "post", "graph"))
+        if strategy == "graph" and not isinstance(self.index, HNSWIndex):
+            raise ValueError(f"strategy='graph' filters inside an HNSW graph walk; this store's "
+                             f"index is a {type(self.index).__name__}: use 'pre', 'post' or 'auto'")
         overfetch = check_int(overfetch, "overfetch", minimum=1)
         k = check_int(k, "k", minimum=1)
         q = as_matrix(queries, "queries")
@@ -172,7 +182,10 @@ class VectorStore:
         if where is None:
             strategy = "none"
         if strategy == "auto":
-            strategy = "pre" if n_pass <= self.prefilter_fraction * len(self) else "post"
+            if n_pass <= self.prefilter_fraction * len(self):
+                strategy = "pre"
+            else:
+                strategy = "graph" if isinstance(self.index, HNSWIndex) else "post"
         self.last_strategy = strategy
         if n_pass == 0:
             return self._pad(np.zeros((len(q), 0), np.float32), np.zeros((len(q), 0), np.int64), k)
@@ -180,6 +193,8 @@ class VectorStore:
             return self._pad(*self.index.search(q, min(k, len(self))), k)
         if strategy == "pre":
             return self._prefilter(q, k, keep)
+        if strategy == "graph":
+            return self.index.search_filtered(q, k, keep)   # pads with -1 itself
         return self._postfilter(q, k, keep, overfetch)
 
     def _prefilter(self, q, k, keep):

@@ -6,7 +6,7 @@ interface, persistence, merging top-k lists), ``flat`` (exact search), ``kmeans`
 ``ivf`` (partition, then probe a few lists), the quantizers that shrink vectors
 (``scalar_quantization``, ``binary_quantization``, ``pq`` with ``opq`` and the
 ``pq_index`` family), hashing and trees (``lsh``, ``rptree``), graphs (``hnsw``), and the
-retrieval ``metrics`` that score them all (recall@k, MRR, nDCG), and ``factory``, which
+filtered graph walks (``graph_filter``), the retrieval ``metrics`` that score them all (recall@k, MRR, nDCG), and ``factory``, which
 builds any of them from a faiss-style description (``"OPQ16,IVF256,PQ16"``), and
 ``tradeoffs``, which measures them on the recall / speed / memory frontier and chooses one.
 

@@ -53,7 +53,7 @@ from tqdm.auto import tqdm
 from .._jit import njit
 from .._rng import rng_from_state, rng_state
 from .._threads import block_ranges, get_num_threads, parallel_map
-from .._validation import as_generator, check_int
+from .._validation import as_generator, check_choice, check_int
 from .index_base import Index
 
 __all__ = ["HNSWIndex", "draw_levels"]
@@ -274,15 +274,14 @@ def _link(x, g, src, dst, level, m_max, l2):
 # different graph on every run.) A batch is small next to the graph (1% of it), so a new
 # vector rarely misses a neighbour because that neighbour was in its own batch.
 @njit(fastmath=True, nogil=True)
-def _find_neighbours(x, start, stop, levels, entry, max_level, g, m, ef_construction, l2,
+def _find_neighbours(x, nodes, levels, entry, max_level, g, m, ef_construction, l2,
                      visited, marks):
-    """Half (1) for nodes ``start .. stop - 1``: search and set their own neighbour lists.
+    """Half (1) for the nodes ``nodes``: search and set their own neighbour lists.
 
     Each node's lists are written only here, by the thread that owns the node, and no
     search can reach a node of the current batch (nothing links to it yet).
     """
-    for i in range(start, stop):
-        node = np.int32(i)
+    for node in nodes:
         q = x[node]
         level = levels[node]
         ep = entry
@@ -300,36 +299,36 @@ def _find_neighbours(x, start, stop, levels, entry, max_level, g, m, ef_construc
 
 
 @njit(nogil=True)
-def _back_links(start, stop, levels, max_level, g):
-    """The back-links that half (2) adds for nodes ``start .. stop - 1``, as sorted keys.
+def _back_links(nodes, levels, max_level, g, n):
+    """The back-links that half (2) adds for ``nodes`` (ids below ``n``), as sorted keys.
 
-    A back-link ``e -> i`` on layer ``lc`` (``e`` chose... rather: ``i`` chose ``e``, so
-    ``e`` must link back to ``i``) is the int64 key ``(lc * stop + e) * stop + i``: sorting
-    the keys groups the links by the list they change, ``(lc, e)``, and orders each
-    group by the new node ``i``, the order of a one-by-one insertion.
+    ``i`` chose ``e`` on layer ``lc``, so ``e`` must link back to ``i``: that back-link is
+    the int64 key ``(lc * n + e) * n + i``. Sorting the keys groups the links by the list
+    they change, ``(lc, e)``, and orders each group by the new node ``i``, the order of a
+    one-by-one insertion.
     """
     n_pairs = 0
-    for i in range(start, stop):
+    for i in nodes:
         for lc in range(min(levels[i], max_level) + 1):
             n_pairs += _neighbours(g, i, lc).shape[0]
     keys = np.empty(n_pairs, dtype=np.int64)
     j = 0
-    for i in range(start, stop):
+    for i in nodes:
         for lc in range(min(levels[i], max_level) + 1):
             for e in _neighbours(g, i, lc):
-                keys[j] = (np.int64(lc) * stop + e) * stop + i
+                keys[j] = (np.int64(lc) * n + e) * n + i
                 j += 1
     keys.sort()
     return keys
 
 
 @njit(fastmath=True, nogil=True)
-def _apply_back_links(x, g, keys, lo, hi, stop, m, l2):
+def _apply_back_links(x, g, keys, lo, hi, n, m, l2):
     """Half (2) for ``keys[lo:hi]``: whole groups, so each list is changed by one thread."""
     for p in range(lo, hi):
-        i = np.int32(keys[p] % stop)
-        rest = keys[p] // stop
-        e, lc = np.int32(rest % stop), np.int32(rest // stop)
+        i = np.int32(keys[p] % n)
+        rest = keys[p] // n
+        e, lc = np.int32(rest % n), np.int32(rest // n)
         _link(x, g, e, i, lc, 2 * m if lc == 0 else m, l2)
 
 
@@ -369,14 +368,15 @@ def _mark_reachable(g, level, start, seen):
 
 
 @njit(fastmath=True, nogil=True)
-def _reconnect(x, n, levels, entry, g, m, ef_construction, l2, visited, marks):
+def _reconnect(x, n, levels, entry, g, m, ef_construction, l2, visited, marks, removed):
     """Link back every node that no search from the entry point can reach; all layers.
 
     Pruning can remove the last link into a node, or into a small group of nodes that
     only link to each other; no search can return them afterwards (hnswlib and faiss
     leave them so). Each such node gets a link from the closest reachable node that has
     a free slot: first among the candidates of a beam search for it, else by a scan of
-    the layer (rarely needed). Returns the number of links added.
+    the layer (rarely needed). Removed nodes (``removed[i]``) are neither linked back nor
+    used as hosts. Returns the number of links added.
     """
     added = 0
     for level in range(levels[entry], -1, -1):
@@ -384,7 +384,7 @@ def _reconnect(x, n, levels, entry, g, m, ef_construction, l2, visited, marks):
         seen = np.zeros(n, dtype=np.bool_)
         _mark_reachable(g, level, entry, seen)
         for i in range(n):
-            if levels[i] < level or seen[i]:
+            if levels[i] < level or seen[i] or removed[i]:
                 continue
             u = np.int32(i)
             # A beam search on this layer from the entry point meets only reachable nodes.
@@ -393,13 +393,14 @@ def _reconnect(x, n, levels, entry, g, m, ef_construction, l2, visited, marks):
                                           _fresh_mark(visited, marks))
             host = np.int32(-1)
             for c in ids:
-                if _neighbours(g, c, level).shape[0] < m_max:
+                if not removed[c] and _neighbours(g, c, level).shape[0] < m_max:
                     host = c
                     break
             if host < 0:                     # all full: the closest reachable node with room
                 d_host = np.float32(np.inf)
                 for c in range(n):
-                    if seen[c] and levels[c] >= level and _neighbours(g, c, level).shape[0] < m_max:
+                    if (seen[c] and not removed[c] and levels[c] >= level
+                            and _neighbours(g, c, level).shape[0] < m_max):
                         d_c = _distance(x[u], x[c], l2)
                         if d_c < d_host:
                             host, d_host = np.int32(c), d_c
@@ -411,6 +412,73 @@ def _reconnect(x, n, levels, entry, g, m, ef_construction, l2, visited, marks):
             added += 1
             _mark_reachable(g, level, u, seen)
     return added
+
+
+# -- deleting: repair the lists that pointed at removed vectors ---------------------------
+# A removed vector cannot simply vanish: its neighbours' lists point at it, and the walks
+# that used to pass through it lose a route. Marking it deleted (a "tombstone", hnswlib's
+# mark_deleted) keeps the routes but wastes a slot in each list, and recall falls as
+# tombstones pile up. The repair, as FreshDiskANN's delete consolidation and hnswlib's
+# replace_deleted do in spirit: every vector u that linked to a removed vector r takes
+# r's (surviving) neighbours as candidates, together with its own surviving neighbours,
+# and chooses its new list from them with the same heuristic as at insertion.
+@njit(fastmath=True, nogil=True)
+def _repair_lists(x, g, nodes, level, removed, m_max, l2):
+    """Re-choose the ``level`` lists of ``nodes`` (surviving vectors) that name a removed
+    vector. Returns how many lists changed.
+
+    Reads only the lists of removed vectors and writes only those of ``nodes``, so blocks
+    of nodes can be repaired in parallel. The heuristic may keep fewer links than the list
+    had; the list is topped up to its old length with the nearest candidates left, so a
+    repair never thins the graph.
+    """
+    changed = 0
+    for u in nodes:
+        old = _neighbours(g, u, level)
+        hit = False
+        for e in old:
+            if removed[e]:
+                hit = True
+                break
+        if not hit:
+            continue
+        n_old = old.shape[0]
+        cand = []
+        for e in old:
+            if not removed[e]:
+                cand.append(e)
+            else:
+                for w in _neighbours(g, e, level):
+                    if not removed[w] and w != u:
+                        cand.append(w)
+        ids = np.unique(np.array(cand, dtype=np.int32)) if len(cand) > 0 else np.empty(0, np.int32)
+        dists = np.empty(ids.shape[0], dtype=np.float32)
+        for j in range(ids.shape[0]):
+            dists[j] = _distance(x[u], x[ids[j]], l2)
+        order = np.argsort(dists, kind="mergesort")     # ties: the lower id first (unique sorts)
+        ids, dists = ids[order], dists[order]
+        kept = _select_neighbours(x, dists, ids, m_max, l2)
+        want = max(min(n_old, ids.shape[0]), kept.shape[0])   # kept <= m_max already
+        out = np.empty(want, dtype=np.int32)
+        out[:kept.shape[0]] = kept
+        n_out = kept.shape[0]
+        for c in ids:                                   # top up, nearest first
+            if n_out == want:
+                break
+            if not _contains(kept, c):
+                out[n_out] = c
+                n_out += 1
+        _set_neighbours(g, u, level, out[:n_out])
+        changed += 1
+    return changed
+
+
+@njit(nogil=True)
+def _contains(arr, value):
+    for a in arr:
+        if a == value:
+            return True
+    return False
 
 
 # -- the level law -------------------------------------------------------------------------
@@ -462,6 +530,11 @@ class HNSWIndex(Index):
     a distance, and rarely a link, may differ between CPU types). ``add`` may be called
     again at any time, also after ``load``.
 
+    Beyond the paper (notebook 17): ``remove(ids)`` deletes vectors and repairs the lists
+    that pointed at them (or leaves tombstones, ``repair=False``), ``update(ids, x)``
+    replaces vectors in place, and ``search_filtered(q, k, allowed)`` filters inside the
+    walk (ACORN, ``embedkit.search.graph_filter``). Save/load keeps the removals.
+
     Example:
         >>> index = HNSWIndex(64, M=32, ef_construction=40)
         >>> index.add(database)
@@ -469,7 +542,7 @@ class HNSWIndex(Index):
         >>> D, I = index.search(queries, 10)
     """
 
-    _format_version = 1
+    _format_version = 2      # 2: removed vectors are saved too
 
     def __init__(self, d: int, M: int = 16, ef_construction: int = 200, metric: str = "l2",
                  seed=0, *, progress: bool = False):
@@ -492,6 +565,9 @@ class HNSWIndex(Index):
         self._count_up = np.empty(0, dtype=np.int32)
         self.relinked = 0      # links added by reconnect() so far
         self._unchecked = 0    # vectors inserted since the last reconnect()
+        self._removed = np.zeros(0, dtype=np.bool_)       # removed[i]: i was removed
+        self._n_removed = 0
+        self._n_tombstones = 0  # removed vectors still linked from the graph (repair=False)
 
     # -- knobs and introspection ------------------------------------------------------
     @property
@@ -557,6 +633,8 @@ class HNSWIndex(Index):
         offsets = self._n_up + np.cumsum(levels) - levels
         n_up = self._n_up + int(levels.sum())
         self._x = self._grow(self._x, n0 + n)
+        self._removed = self._grow(self._removed, n0 + n)
+        self._removed[n0:n0 + n] = False
         self._levels = self._grow(self._levels, n0 + n)
         self._links0 = self._grow(self._links0, n0 + n)
         self._count0 = self._grow(self._count0, n0 + n)
@@ -592,19 +670,24 @@ class HNSWIndex(Index):
 
     def _insert_batch(self, start: int, stop: int) -> None:
         """Insert nodes ``start .. stop - 1``: parallel searches, then grouped back-links."""
+        self._insert_nodes(np.arange(start, stop, dtype=np.int32), n=stop)
+
+    def _insert_nodes(self, nodes: np.ndarray, n: int) -> None:
+        """Link the nodes ``nodes`` (sorted int32 ids below ``n``, unlinked so far) into the
+        graph: their searches in parallel blocks, then the back-links grouped by list."""
         x, levels, g, l2 = self._x, self._levels, self._graph(), self.metric == "l2"
         entry, top = np.int32(self._entry), np.int32(self._max_level)
 
         def search(rows):                  # (1) a block of new nodes finds its neighbours
-            visited = np.zeros(stop, dtype=np.int32)       # this block's "visited" stamps
-            _find_neighbours(x, start + rows[0], start + rows[1], levels, entry, top, g,
+            visited = np.zeros(n, dtype=np.int32)          # this block's "visited" stamps
+            _find_neighbours(x, nodes[rows[0]:rows[1]], levels, entry, top, g,
                              self.M, self.ef_construction, l2, visited, np.zeros(1, np.int32))
 
-        parallel_map(search, block_ranges(stop - start, _BUILD_BLOCK))
+        parallel_map(search, block_ranges(nodes.size, _BUILD_BLOCK))
         # (2) back-links, grouped by the list they change, the groups split over threads.
-        keys = _back_links(start, stop, levels, top, g)
-        parts = _split_groups(keys // stop, get_num_threads())
-        parallel_map(lambda part: _apply_back_links(x, g, keys, part[0], part[1], stop,
+        keys = _back_links(nodes, levels, top, g, n)
+        parts = _split_groups(keys // n, get_num_threads())
+        parallel_map(lambda part: _apply_back_links(x, g, keys, part[0], part[1], n,
                                                     self.M, l2), parts)
 
     def add(self, x) -> None:
@@ -628,17 +711,197 @@ class HNSWIndex(Index):
         Returns the number of links added (also accumulated in ``relinked``).
         """
         self._unchecked = 0
-        if self.ntotal == 0:
+        if self._entry < 0:
             return 0
         visited = np.zeros(self._x.shape[0], dtype=np.int32)
         added = int(_reconnect(self._x, self.ntotal, self._levels, np.int32(self._entry),
                                self._graph(), self.M, self.ef_construction,
-                               self.metric == "l2", visited, np.zeros(1, dtype=np.int32)))
+                               self.metric == "l2", visited, np.zeros(1, dtype=np.int32),
+                               self._removed))
         self.relinked += added
         return added
 
+    # -- deleting and updating ------------------------------------------------------------
+    @property
+    def n_removed(self) -> int:
+        """How many vectors have been removed (their ids are never returned)."""
+        return self._n_removed
+
+    @property
+    def removed(self) -> np.ndarray:
+        """``(ntotal,) bool``: which ids have been removed."""
+        return self._removed[: self.ntotal].copy()
+
+    def _check_ids(self, ids, name: str = "ids") -> np.ndarray:
+        """``ids`` as sorted unique int32, each a stored, not yet removed vector."""
+        arr = np.asarray(ids)
+        if arr.ndim == 0:
+            arr = arr.reshape(1)
+        if arr.ndim != 1 or (arr.size and not np.issubdtype(arr.dtype, np.integer)):
+            raise TypeError(f"{name} must be a 1-D array of integer ids, got {arr.dtype} "
+                            f"with shape {arr.shape}")
+        arr = arr.astype(np.int64)
+        unknown = arr[(arr < 0) | (arr >= self.ntotal)]
+        if unknown.size:
+            raise KeyError(f"{name} names ids that are not in the index (ids are 0 .. "
+                           f"{self.ntotal - 1}): {unknown[:5].tolist()}")
+        if np.unique(arr).size != arr.size:
+            raise ValueError(f"{name} names some ids twice")
+        gone = arr[self._removed[arr]]
+        if gone.size:
+            raise KeyError(f"{name} names ids that were already removed: {gone[:5].tolist()}")
+        return np.sort(arr).astype(np.int32)
+
+    def remove(self, ids, *, repair: bool = True) -> int:
+        """Delete the vectors ``ids``: they are never returned by a search again.
+
+        Args:
+            ids: ids of stored vectors not removed yet (unknown ids raise ``KeyError``).
+            repair: re-choose the neighbour lists that pointed at the removed vectors (see
+                ``_repair_lists``), then unlink the removed vectors and link back any
+                vector the removal stranded. ``False`` only marks them (a tombstone, as
+                hnswlib's ``mark_deleted``): searches walk through them but skip them in
+                results; cheaper, but recall decays as tombstones accumulate.
+        Returns:
+            the number of neighbour lists repaired (0 without repair).
+
+        Ids are not reused: a removed id stays in ``ntotal`` (faiss and hnswlib keep
+        labels the same way); ``update`` replaces a vector in place.
+        """
+        ids = self._check_ids(ids)
+        if ids.size == 0:
+            return 0
+        self._removed[ids] = True
+        self._n_removed += int(ids.size)
+        if not repair:
+            self._n_tombstones += int(ids.size)
+            self._choose_entry()
+            return 0
+        return self._repair()
+
+    def _repair(self) -> int:
+        """Repair every list that names a removed vector, then unlink all removed vectors."""
+        n, x, g, l2 = self.ntotal, self._x, self._graph(), self.metric == "l2"
+        removed, levels = self._removed[:n], self._levels[:n]
+        changed = 0
+        for level in range(self._max_level, -1, -1):
+            nodes = np.flatnonzero(~removed & (levels >= level)).astype(np.int32)
+            m_max = 2 * self.M if level == 0 else self.M
+            changed += sum(parallel_map(
+                lambda r: _repair_lists(x, g, nodes[r[0]:r[1]], level, removed, m_max, l2),
+                block_ranges(nodes.size, 256)))
+        gone = np.flatnonzero(removed)                    # unlink the removed vectors
+        self._count0[gone] = 0
+        for node in gone[levels[gone] > 0]:
+            start = self._up_offset[node]
+            self._count_up[start:start + levels[node]] = 0
+        self._n_tombstones = 0
+        self._choose_entry()
+        self.reconnect()
+        return changed
+
+    def _choose_entry(self) -> None:
+        """If the entry point was removed: the surviving vector on the highest layer
+        (lowest id among ties) becomes the entry point; -1 if none survives."""
+        n = self.ntotal
+        if self._entry < 0 or not self._removed[self._entry]:
+            return
+        alive = np.flatnonzero(~self._removed[:n])
+        if alive.size == 0:
+            self._entry, self._max_level = -1, -1
+            return
+        top = alive[np.argmax(self._levels[alive])]       # argmax: the first, lowest id
+        self._entry, self._max_level = int(top), int(self._levels[top])
+
+    def update(self, ids, x) -> None:
+        """Replace the vectors ``ids`` by the rows of ``x: (len(ids), d)``, keeping their ids.
+
+        The old vectors are removed with repair, then the new ones are inserted under the
+        same ids (each keeps its layer), exactly as a new vector is inserted.
+        """
+        ids_in = np.asarray(ids).reshape(-1)
+        checked = self._check_ids(ids_in)
+        x = self._check_vectors(x, "x")
+        if x.shape[0] != ids_in.size:
+            raise ValueError(f"x must have one row per id: got {x.shape[0]} rows for "
+                             f"{ids_in.size} ids")
+        if checked.size == 0:
+            return
+        order = np.argsort(ids_in.astype(np.int64), kind="stable")
+        self.remove(checked)
+        self._x[checked] = x[order]
+        self._removed[checked] = False
+        self._n_removed -= int(checked.size)
+        if self._entry < 0:                               # everything was removed: restart
+            self._entry, self._max_level = int(checked[0]), int(self._levels[checked[0]])
+            checked = checked[1:]
+        if checked.size:
+            self._insert_nodes(checked, n=self.ntotal)
+            top = checked[np.argmax(self._levels[checked])]
+            if self._levels[top] > self._max_level:
+                self._entry, self._max_level = int(top), int(self._levels[top])
+        self.reconnect()
+
+    # -- filtered search (embedkit.search.graph_filter explains the methods) ---------------
+    def search_filtered(self, q, k: int, allowed, *, method: str = "acorn"):
+        """The ``k`` nearest vectors per query among those ``allowed``: ``(D, I)``.
+
+        Args:
+            q: ``(nq, d)`` queries.
+            k: results per query.
+            allowed: ``(ntotal,) bool`` mask (True = may be returned) or an array of ids.
+            method: ``"acorn"`` (walk only allowed vectors, with two-hop expansion),
+                ``"walk"`` (walk everything,
+                return only allowed vectors: hnswlib's filter) or ``"exact"`` (scan the
+                allowed vectors). See ``embedkit.search.graph_filter``.
+        Returns:
+            ``D, I`` as ``search``; ``I == -1`` where fewer than ``k`` vectors pass.
+            Removed vectors never pass. ``last_search_ndis`` counts the distances computed.
+        """
+        from .graph_filter import filtered_search
+
+        self._check_trained("search")
+        q = self._check_vectors(q, "q")
+        k = check_int(k, "k", minimum=1)
+        if self.ntotal == 0:
+            raise ValueError("the HNSWIndex is empty: call index.add(x) before search")
+        method = check_choice(method, "method", ("acorn", "walk", "exact"))
+        ok = self._allowed_mask(allowed) & ~self._removed[: self.ntotal]
+        D, I, ndis = filtered_search(self, q, k, ok, method)
+        self.last_search_ndis = ndis
+        if self.higher_is_better:
+            D = np.where(I >= 0, -D, -np.inf).astype(np.float32)
+        return D, I.astype(np.int64)
+
+    def _allowed_mask(self, allowed) -> np.ndarray:
+        """``allowed`` (a bool mask or ids) as a ``(ntotal,) bool`` mask."""
+        arr = np.asarray(allowed)
+        if arr.dtype == np.bool_:
+            if arr.shape != (self.ntotal,):
+                raise ValueError(f"allowed as a mask must have shape ({self.ntotal},), "
+                                 f"got {arr.shape}")
+            return arr
+        if arr.ndim != 1 or (arr.size and not np.issubdtype(arr.dtype, np.integer)):
+            raise TypeError(f"allowed must be a boolean mask of shape ({self.ntotal},) or a "
+                            f"1-D array of integer ids, got dtype {arr.dtype} and shape {arr.shape}")
+        if arr.size and (arr.min() < 0 or arr.max() >= self.ntotal):
+            raise KeyError(f"allowed names ids outside 0 .. {self.ntotal - 1}")
+        mask = np.zeros(self.ntotal, dtype=bool)
+        mask[arr] = True
+        return mask
+
     # -- search -------------------------------------------------------------------------------
     def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        if self._entry < 0:                 # every vector was removed
+            return self._empty_result(q.shape[0], k)
+        if self._n_tombstones:              # removed but still linked: walk through them
+            from .graph_filter import filtered_search
+
+            D, I, self.last_search_ndis = filtered_search(
+                self, q, k, ~self._removed[: self.ntotal], "walk")
+            if self.higher_is_better:
+                D = np.where(I >= 0, -D, -np.inf).astype(np.float32)
+            return D, I.astype(np.int64)
         nq = q.shape[0]
         D = np.full((nq, k), np.inf, dtype=np.float32)
         I = np.full((nq, k), -1, dtype=np.int32)
@@ -664,11 +927,12 @@ class HNSWIndex(Index):
         params = {"d": self.d, "M": self.M, "ef_construction": self.ef_construction,
                   "metric": self.metric, "ef_search": self.ef_search, "entry": self._entry,
                   "max_level": self._max_level, "rng": rng_state(self._rng),
-                  "relinked": self.relinked, "unchecked": self._unchecked}
+                  "relinked": self.relinked, "unchecked": self._unchecked,
+                  "tombstones": self._n_tombstones}
         arrays = {"vectors": self._x[:n], "levels": self._levels[:n],
                   "links0": self._links0[:n], "count0": self._count0[:n],
                   "up_offset": self._up_offset[:n], "links_up": self._links_up[:n_up],
-                  "count_up": self._count_up[:n_up]}
+                  "count_up": self._count_up[:n_up], "removed": self._removed[:n]}
         return params, arrays
 
     @classmethod
@@ -687,18 +951,31 @@ class HNSWIndex(Index):
             if a[key].shape != shape or a[key].dtype != dtype:
                 raise ValueError(f"array {key!r} has shape {a[key].shape} and dtype "
                                  f"{a[key].dtype}, expected {shape} and {np.dtype(dtype)}")
-        if n and not (0 <= params["entry"] < n and params["max_level"] == a["levels"].max()):
-            raise ValueError("entry point or top layer out of range")
         if int(a["levels"].sum()) != n_up or (n and (a["count0"].max() > 2 * M
                                                      or a["links0"].max() >= n)):
             raise ValueError("links do not fit the stored vectors and levels")
-        _check_saved_graph(a, n, M, int(params["entry"]), int(params["max_level"]))
+        removed = np.ascontiguousarray(arrays["removed"])
+        if removed.shape != (n,) or removed.dtype != np.bool_:
+            raise ValueError(f"array 'removed' must be ({n},) bool, got {removed.shape} {removed.dtype}")
+        n_tomb = int(params["tombstones"])
+        if not 0 <= n_tomb <= int(removed.sum()):
+            raise ValueError(f"tombstones={n_tomb} does not fit the {int(removed.sum())} removed vectors")
+        entry, top = int(params["entry"]), int(params["max_level"])
+        alive = not removed.all()
+        if n and alive and not (0 <= entry < n and not removed[entry]
+                                and top == a["levels"][~removed].max()):
+            raise ValueError("entry point or top layer out of range (or a removed vector)")
+        if (not n or not alive) and (entry, top) != (-1, -1):
+            raise ValueError("an index without surviving vectors must have no entry point")
+        if n and alive:
+            _check_saved_graph(a, n, M, entry, top)
         index._x, index._levels, index._links0 = a["vectors"], a["levels"], a["links0"]
         index._count0, index._up_offset = a["count0"], a["up_offset"]
         index._links_up, index._count_up = a["links_up"], a["count_up"]
         index._n_up, index._ntotal = n_up, n
         index._entry, index._max_level = int(params["entry"]), int(params["max_level"])
         index.relinked, index._unchecked = int(params["relinked"]), int(params["unchecked"])
+        index._removed, index._n_removed, index._n_tombstones = removed, int(removed.sum()), n_tomb
         return index
 
 

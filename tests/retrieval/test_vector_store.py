@@ -1,4 +1,4 @@
-"""VectorStore: metadata, filtered search (pre/post) against brute force, save/load."""
+"""VectorStore: metadata, filtered search (pre/post/graph) against brute force, save/load."""
 import numpy as np
 import pytest
 
@@ -39,7 +39,7 @@ def store():
 
 @pytest.mark.parametrize("where", [{"topic": "art"}, {"topic": "sport"}, {"topic": ["history", "sport"]},
                                    {"topic": "science", "year": [1950, 1951, 1952]}])
-@pytest.mark.parametrize("strategy", ["pre", "post", "auto"])
+@pytest.mark.parametrize("strategy", ["pre", "post", "graph", "auto"])
 def test_filtered_search_matches_brute_force(store, where, strategy):
     x, meta, q = _data()
     keep = np.array([all((m[f] in v) if isinstance(v, list) else m[f] == v for f, v in where.items()) for m in meta])
@@ -59,8 +59,19 @@ def test_auto_chooses_by_selectivity(store):
     _, _, q = _data()
     store.search(q[:2], 5, where={"topic": "sport"})          # ~2% pass: pre-filter
     assert store.last_strategy == "pre"
-    store.search(q[:2], 5, where={"topic": "art"})            # ~60% pass: post-filter
-    assert store.last_strategy == "post"
+    store.search(q[:2], 5, where={"topic": "art"})            # ~60% pass: in the HNSW walk
+    assert store.last_strategy == "graph"
+
+
+def test_auto_post_filters_an_index_without_graph_filtering():
+    x, meta, q = _data()
+    s = VectorStore(ek.IVFIndex(16, nlist=16), ["title", "topic", "year"])
+    s.index.train(x)
+    s.add(x, meta)
+    s.search(q[:2], 5, where={"topic": "art"})
+    assert s.last_strategy == "post"
+    with pytest.raises(ValueError, match="strategy='graph'.*IVFIndex"):
+        s.search(q[:2], 5, where={"topic": "art"}, strategy="graph")
 
 
 def test_unfiltered_search_is_the_index_search(store):
