@@ -26,7 +26,9 @@ with numba (called by ``HNSWIndex.search_filtered``):
    makes the lists denser *at search time*: a failing neighbour is not a dead end, its
    own passing neighbours are candidates too (the two-hop expansion), so a vector with
    ``2M`` links offers up to ``(2M)^2`` two-hop candidates. Checking a two-hop candidate
-   costs a lookup in the filter mask; only passing vectors cost a distance.
+   costs a lookup in the filter mask; only passing vectors cost a distance. As in ACORN,
+   the filtered list is truncated to the graph's degree ``2M``: when most neighbours pass,
+   no two-hop look-up happens and the walk is an ordinary beam search.
 
 The ACORN walk starts from the passing vectors near the query: those among the results
 of an ordinary (unfiltered) beam search from the top of the hierarchy, and among their
@@ -36,6 +38,11 @@ its fragment (notebook 17 measures both). When no passing vector lies within two
 the beam (a filter that keeps almost nothing), the passing vectors are scanned exactly,
 as production engines do below a cut-off (Weaviate's ``flatSearchCutoff``, Qdrant's
 ``full_scan_threshold``).
+
+``HNSWIndex.search_filtered(method="auto")`` chooses per call from the number that pass:
+an exact scan when it computes no more distances than a walk would (at most
+``2 M ef`` pass), ACORN below half, and the walk through failures above (where the ACORN
+walk's seeding beam is wasted work).
 """
 from __future__ import annotations
 
@@ -121,12 +128,14 @@ def _consider(x, q, e, l2, visited, mark, dists, ids, done, size, ef):
 
 
 @njit(fastmath=True, nogil=True)
-def _search_layer_acorn(x, q, seeds, ef, g, l2, visited, mark, ok, two_hop_seen):
-    """Beam search on layer 0 that expands only passing vectors (ACORN).
+def _search_layer_acorn(x, q, seeds, ef, g, l2, visited, mark, ok, two_hop_seen, cap):
+    """Beam search on layer 0 that expands only passing vectors (ACORN-1).
 
     ``seeds``: passing vectors to start from. A vector's candidates are its passing
-    layer-0 neighbours and, through each *failing* neighbour, that neighbour's passing
-    neighbours (the two-hop step). ``two_hop_seen`` stamps the failing
+    layer-0 neighbours, then, through each *failing* neighbour, that neighbour's passing
+    neighbours (the two-hop step), at most ``cap`` in all (ACORN truncates the filtered
+    list to the graph's degree: when most neighbours pass, no two-hop look-up is needed,
+    and the walk costs what an unfiltered one does). ``two_hop_seen`` stamps the failing
     vectors already looked through, so each is opened once per search.
     Returns ``(distances, ids, n_distances)``, closest first; every id passes.
     """
@@ -143,21 +152,30 @@ def _search_layer_acorn(x, q, seeds, ef, g, l2, visited, mark, ok, two_hop_seen)
         done[nxt] = True
         c = ids[nxt]
         best_new = size
+        taken = 0                                   # passing candidates offered so far
         for e in _neighbours(g, c, 0):
             if ok[e]:
+                taken += 1
                 size, pos, nd = _consider(x, q, e, l2, visited, mark, dists, ids, done, size, ef)
                 n_dist += nd
                 if pos >= 0:
                     best_new = min(best_new, pos)
-            elif two_hop_seen[e] != mark:           # look through a failing neighbour once
-                two_hop_seen[e] = mark
-                for w in _neighbours(g, e, 0):
-                    if ok[w]:
-                        size, pos, nd = _consider(x, q, w, l2, visited, mark, dists, ids, done,
-                                                  size, ef)
-                        n_dist += nd
-                        if pos >= 0:
-                            best_new = min(best_new, pos)
+        for e in _neighbours(g, c, 0):
+            if taken >= cap:
+                break
+            if ok[e] or two_hop_seen[e] == mark:
+                continue
+            two_hop_seen[e] = mark                  # look through a failing neighbour once
+            for w in _neighbours(g, e, 0):
+                if taken >= cap:
+                    break
+                if ok[w]:
+                    taken += 1
+                    size, pos, nd = _consider(x, q, w, l2, visited, mark, dists, ids, done,
+                                              size, ef)
+                    n_dist += nd
+                    if pos >= 0:
+                        best_new = min(best_new, pos)
         nxt = min(nxt + 1, best_new)
         while nxt < size and done[nxt]:
             nxt += 1
@@ -201,30 +219,39 @@ def _filtered_many(x, queries, k, ef, entry, max_level, g, l2, ok, ok_ids, metho
                                                       _fresh_mark(visited, marks), ok)
                 n += nd
             else:
-                # Seeds: the passing vectors among an unfiltered beam's results and among
-                # their neighbours; none (a very selective filter): scan the passing ones.
+                # Seeds: the passing vectors among an unfiltered beam's results, widened
+                # to their neighbours, then to two hops, until there are ``width`` of them;
+                # none at all (a very selective filter): scan the passing vectors.
                 d0, i0, nd = _search_layer(x, q, ep, d_ep, width, 0, g, l2, visited,
                                            _fresh_mark(visited, marks))
                 n += nd
                 seeds = []
-                seen = _fresh_mark(visited, marks)      # stamps for the failing vectors opened
+                seen = _fresh_mark(visited, marks)      # stamps: each vector offered once
                 for c in i0:
                     if ok[c]:
                         seeds.append(c)
-                    for e in _neighbours(g, c, 0):
-                        if ok[e]:
-                            seeds.append(e)
-                        elif two_hop_seen[e] != seen:   # two hops, as the walk does
-                            two_hop_seen[e] = seen
-                            for w in _neighbours(g, e, 0):
-                                if ok[w]:
-                                    seeds.append(w)
+                        two_hop_seen[c] = seen
+                for hops in range(2):
+                    if len(seeds) >= width:
+                        break
+                    for c in i0:
+                        for e in _neighbours(g, c, 0):
+                            if hops == 0:
+                                if ok[e] and two_hop_seen[e] != seen:
+                                    two_hop_seen[e] = seen
+                                    seeds.append(e)
+                            elif not ok[e]:
+                                for w in _neighbours(g, e, 0):
+                                    if ok[w] and two_hop_seen[w] != seen:
+                                        two_hop_seen[w] = seen
+                                        seeds.append(w)
                 if len(seeds) == 0:
                     dists, ids, nd = _exact_scan(x, q, ok_ids, width, l2)
                 else:
                     dists, ids, nd = _search_layer_acorn(
                         x, q, np.array(seeds, dtype=np.int32), width, g, l2, visited,
-                        _fresh_mark(visited, marks), ok, two_hop_seen)
+                        _fresh_mark(visited, marks), ok, two_hop_seen,
+                        g[0].shape[1])
                 n += nd
         n_dist += n
         n_found = min(k, ids.shape[0])

@@ -553,6 +553,7 @@ class HNSWIndex(Index):
         self.progress = bool(progress)
         self._ef_search = 16
         self.last_search_ndis = 0  # distances computed by the last search call (all queries)
+        self.last_filter_method = None  # what search_filtered(method="auto") last ran
         self._entry = -1
         self._max_level = -1
         self._n_up = 0                                    # rows of links_up in use
@@ -843,7 +844,7 @@ class HNSWIndex(Index):
         self.reconnect()
 
     # -- filtered search (embedkit.search.graph_filter explains the methods) ---------------
-    def search_filtered(self, q, k: int, allowed, *, method: str = "acorn"):
+    def search_filtered(self, q, k: int, allowed, *, method: str = "auto"):
         """The ``k`` nearest vectors per query among those ``allowed``: ``(D, I)``.
 
         Args:
@@ -851,9 +852,13 @@ class HNSWIndex(Index):
             k: results per query.
             allowed: ``(ntotal,) bool`` mask (True = may be returned) or an array of ids.
             method: ``"acorn"`` (walk only allowed vectors, with two-hop expansion),
-                ``"walk"`` (walk everything,
-                return only allowed vectors: hnswlib's filter) or ``"exact"`` (scan the
-                allowed vectors). See ``embedkit.search.graph_filter``.
+                ``"walk"`` (walk everything, return only allowed vectors: hnswlib's
+                filter), ``"exact"`` (scan the allowed vectors) or ``"auto"``: exact when
+                at most ``2 * M * ef_search`` vectors pass (a scan then computes no more
+                distances than a walk), else acorn when fewer than half pass, else walk
+                (measured in notebook 17: walking through failures is the cheaper of
+                the two when most vectors pass). ``last_filter_method`` says which ran.
+                See ``embedkit.search.graph_filter``.
         Returns:
             ``D, I`` as ``search``; ``I == -1`` where fewer than ``k`` vectors pass.
             Removed vectors never pass. ``last_search_ndis`` counts the distances computed.
@@ -865,8 +870,15 @@ class HNSWIndex(Index):
         k = check_int(k, "k", minimum=1)
         if self.ntotal == 0:
             raise ValueError("the HNSWIndex is empty: call index.add(x) before search")
-        method = check_choice(method, "method", ("acorn", "walk", "exact"))
+        method = check_choice(method, "method", ("auto", "acorn", "walk", "exact"))
         ok = self._allowed_mask(allowed) & ~self._removed[: self.ntotal]
+        if method == "auto":
+            n_pass = int(ok.sum())
+            if n_pass <= 2 * self.M * max(self.ef_search, k):
+                method = "exact"
+            else:
+                method = "acorn" if 2 * n_pass < self.ntotal - self._n_removed else "walk"
+        self.last_filter_method = method
         D, I, ndis = filtered_search(self, q, k, ok, method)
         self.last_search_ndis = ndis
         if self.higher_is_better:

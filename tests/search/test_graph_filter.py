@@ -72,7 +72,7 @@ def test_acorn_recall_across_selectivity(data, index, selectivity):
     ok = _mask(len(data.database), selectivity, seed=2)
     gt, _ = _exact(data.database, data.queries, ok)
     index.ef_search = 64
-    assert _recall(index.search_filtered(data.queries, 10, ok)[1], gt) >= 0.95
+    assert _recall(index.search_filtered(data.queries, 10, ok, method="acorn")[1], gt) >= 0.95
 
 
 def test_post_filtering_fails_at_low_selectivity(data, index):
@@ -97,8 +97,28 @@ def test_seeding_from_the_beam_neighbourhood_beats_a_single_entry(data, index):
     assert np.mean(np.array(frag) == 0) > 0.1
     gt, _ = _exact(data.database, data.queries, ok)
     index.ef_search = 16
-    _, I = index.search_filtered(data.queries, 10, ok)
+    _, I = index.search_filtered(data.queries, 10, ok, method="acorn")
     assert (I >= 0).all() and _recall(I, gt) >= 0.85
+
+
+@pytest.mark.parametrize("selectivity, expected", [(0.03, "exact"), (0.3, "acorn"), (0.8, "walk")])
+def test_auto_chooses_by_the_number_that_pass(data, index, selectivity, expected):
+    ok = _mask(len(data.database), selectivity, seed=4)
+    index.ef_search = 16                       # a scan pays when at most 2 * 16 * 16 = 512 pass
+    gt, _ = _exact(data.database, data.queries, ok)
+    _, I = index.search_filtered(data.queries, 10, ok)
+    assert index.last_filter_method == expected
+    assert ok[I].all() and _recall(I, gt) >= (1.0 if expected == "exact" else 0.9)
+
+
+def test_acorn_costs_like_a_plain_search_when_everything_passes(data, index):
+    """Truncating the filtered list to the degree: no two-hop look-ups when all pass."""
+    index.ef_search = 32
+    everything = np.ones(len(data.database), bool)
+    index.search(data.queries, 10)
+    plain = index.last_search_ndis
+    index.search_filtered(data.queries, 10, everything, method="acorn")
+    assert index.last_search_ndis < 2.5 * plain      # the unfiltered seeding beam + one walk
 
 
 def test_same_result_on_one_and_two_threads(data, index):
@@ -109,7 +129,7 @@ def test_same_result_on_one_and_two_threads(data, index):
     for threads in (1, 2):
         ek.set_num_threads(threads)
         try:
-            out.append(index.search_filtered(data.queries, 10, ok))
+            out.append(index.search_filtered(data.queries, 10, ok, method="acorn"))
         finally:
             ek.set_num_threads(previous)
     np.testing.assert_array_equal(out[0][1], out[1][1])
