@@ -48,6 +48,8 @@ refines all points concurrently with a lock per node, so its graph differs run t
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -341,6 +343,19 @@ def _apply_back_edges(x, keys, lo, hi, n, alpha, R, links, degree):
         g = end
 
 
+_local = threading.local()
+
+
+def _scratch(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """This thread's "visited" stamps for a graph of ``n`` nodes, reused across the build's
+    blocks (zeroing ``n`` stamps per block of 16 searches would cost more than the searches
+    for large ``n``). Stamps only mark what the current search has seen, so reusing them
+    changes no result."""
+    if getattr(_local, "n", -1) != n:
+        _local.n, _local.visited, _local.marks = n, np.zeros(n, np.int32), np.zeros(1, np.int32)
+    return _local.visited, _local.marks
+
+
 def _random_graph(n: int, R: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """A random directed graph: every node links to ``min(R, n - 1)`` distinct others."""
     deg = min(R, n - 1)
@@ -500,9 +515,9 @@ class VamanaIndex(Index):
         medoid = np.int32(self._medoid)
 
         def refine(rows):
-            visited = np.zeros(n, dtype=np.int32)
+            visited, marks = _scratch(n)
             _refine_block(x, points, rows[0], rows[1], medoid, self.L, alpha, R, links, degree,
-                          new_links, new_degree, visited, np.zeros(1, dtype=np.int32))
+                          new_links, new_degree, visited, marks)
 
         parallel_map(refine, block_ranges(points.shape[0], _BUILD_BLOCK))
         _install(points, new_links, new_degree, links, degree)
