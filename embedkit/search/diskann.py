@@ -363,8 +363,11 @@ class DiskANNIndex(Index):
 
     @property
     def ram_bytes_per_vector(self) -> float:
-        """RAM held per vector at search time: its PQ code (``pq_m`` bytes). The
-        codebooks (``256 * d * 4`` bytes) and the header are shared by all vectors."""
+        """RAM held per vector: its PQ code (``pq_m`` bytes). The codebooks
+        (``256 * d * 4`` bytes) are shared by all vectors. Not counted: the scratch of a
+        running search, an int32 "visited" stamp per vector for each block of queries in
+        flight (simple and O(1) to reset; DiskANN keeps a hash set of the vectors a query
+        touched instead, whose size does not grow with ``n``)."""
         return float(self.pq_m)
 
     @property

@@ -22,7 +22,11 @@ in the neighbour selection, ``alpha``:
    a kept neighbour is *much* closer to it, so more far-away candidates stay: those are
    the long edges, and a greedy search halves its distance to the target in few hops
    (the paper proves the number of hops grows only logarithmically with the aspect
-   ratio of the data when ``alpha > 1``).
+   ratio of the data when ``alpha > 1``). DiskANN's code applies ``alpha`` in steps
+   (first the ``alpha = 1`` choice, then more edges allowed at 1.2, 1.44, ... up to
+   ``alpha`` while the list has room); ``VamanaIndex`` does the same by default
+   (``rule="diskann"``), which matches diskannpy's recall where the paper's single
+   sweep (``rule="paper"``) falls about 0.01 short (``robust_prune`` offers both).
 
 Why that matters for SSDs: a search on disk costs one read per expanded vector, so the
 number of hops, not the number of distances, is the price. DiskANN (``diskann.py``)
@@ -56,7 +60,7 @@ from tqdm.auto import tqdm
 from .._jit import njit
 from .._rng import rng_from_state, rng_state
 from .._threads import block_ranges, get_num_threads, parallel_map
-from .._validation import as_generator, as_matrix, check_int, check_number
+from .._validation import as_generator, as_matrix, check_choice, check_int, check_number
 from .hnsw import _split_groups
 from .index_base import Index
 
@@ -68,6 +72,8 @@ _QUERY_BLOCK = 64
 _BATCH_FRACTION = 0.02
 #: points per block of a build batch's searches
 _BUILD_BLOCK = 16
+#: the two RobustPrune rules (see ``robust_prune``)
+RULES = ("paper", "diskann")
 #: candidates handed to a prune at most (DiskANN's ``MAX_OCCLUSION_SIZE`` is 750)
 _MAX_CANDIDATES = 750
 
@@ -117,8 +123,51 @@ def _prune_sorted(x, ids, dists, alpha, R):
 
 
 @njit(fastmath=True, nogil=True)
-def _prune(x, p, ids, alpha, R):
-    """RobustPrune of the candidate ids (any order, duplicates and ``p`` allowed)."""
+def _prune_sorted_steps(x, ids, dists, alpha, R):
+    """RobustPrune as DiskANN's code runs it (``occlude_list``): alpha in steps.
+
+    Each candidate carries its "occlusion factor", the largest ``d(p, c) / d(r, c)``
+    over the kept ``r`` so far. A first sweep over the candidates (closest first) keeps
+    those with factor ``<= 1``, the paper's alpha = 1 rule (with a strict ``<``); while
+    fewer than ``R`` are kept, further sweeps allow factors up to ``1.2``, ``1.44``, ...
+    (``cur *= 1.2`` while ``cur <= alpha``). So the alpha = 1 neighbours, which keep the
+    graph navigable, are always kept first, and the long ``alpha`` edges fill the rest
+    of the list; the single sweep of the paper instead keeps the ``R`` closest
+    candidates not covered at ``alpha``, and on a full list may lose some alpha = 1
+    neighbours. Same arguments and result type as ``_prune_sorted``.
+    """
+    c = ids.shape[0]
+    factor = np.zeros(c, dtype=np.float32)
+    kept = np.empty(min(R, c), dtype=np.int32)
+    n_kept = 0
+    cur = np.float32(1.0)
+    inf = np.float32(np.inf)
+    while cur <= alpha and n_kept < kept.shape[0]:
+        for i in range(c):
+            if n_kept == kept.shape[0]:
+                break
+            if factor[i] > cur:
+                continue
+            factor[i] = inf
+            best = ids[i]
+            kept[n_kept] = best
+            n_kept += 1
+            for j in range(i + 1, c):
+                if factor[j] > alpha:
+                    continue
+                djk = _sq_l2(x[best], x[ids[j]])
+                if djk == 0:
+                    factor[j] = inf
+                else:
+                    factor[j] = max(factor[j], dists[j] / djk)
+        cur = cur * np.float32(1.2)
+    return kept[:n_kept]
+
+
+@njit(fastmath=True, nogil=True)
+def _prune(x, p, ids, alpha, R, steps):
+    """RobustPrune of the candidate ids (any order, duplicates and ``p`` allowed);
+    ``steps``: DiskANN's stepped alpha (``_prune_sorted_steps``), else the paper's rule."""
     ids = np.unique(ids)                               # sorted, distinct
     keep = ids != p
     ids = ids[keep]
@@ -128,10 +177,13 @@ def _prune(x, p, ids, alpha, R):
     ids, dists = _sort_candidates(ids, dists)
     if ids.shape[0] > _MAX_CANDIDATES:                 # DiskANN's cap on the candidate pool
         ids, dists = ids[:_MAX_CANDIDATES], dists[:_MAX_CANDIDATES]
+    if steps:
+        return _prune_sorted_steps(x, ids, dists, alpha, R)
     return _prune_sorted(x, ids, dists, alpha, R)
 
 
-def robust_prune(x, p: int, candidates, alpha: float, R: int, metric: str = "l2") -> np.ndarray:
+def robust_prune(x, p: int, candidates, alpha: float, R: int, metric: str = "l2", *,
+                 rule: str = "paper") -> np.ndarray:
     """DiskANN's RobustPrune: choose at most ``R`` diverse out-neighbours of ``p``.
 
     Sort the candidates by distance to ``x[p]`` (ties: lower id first); repeatedly keep
@@ -148,13 +200,22 @@ def robust_prune(x, p: int, candidates, alpha: float, R: int, metric: str = "l2"
         p: the id of the vector whose list is chosen, ``0 <= p < n``.
         candidates: ids in ``[0, n)``; duplicates and ``p`` itself are ignored. Unlike the
             build (which prunes the searched set together with ``p``'s current list), the
-            candidates are exactly those given.
+            candidates are exactly those given; as in DiskANN (``MAX_OCCLUSION_SIZE``),
+            only the 750 closest are considered.
         alpha: ``>= 1``; 1 keeps only "non-covered" neighbours (HNSW's rule), larger
             keeps more long edges.
         R: the most neighbours to keep, ``>= 1``.
         metric: ``"l2"`` or ``"cosine"``.
+        rule: ``"paper"`` (the single sweep above) or ``"diskann"``, the stepped sweeps
+            of DiskANN's code: first keep what is not covered at alpha = 1 (strictly:
+            ``d(c*, c) < d(p, c)`` drops), then, while fewer than ``R`` are kept, sweep
+            again allowing ``1.2``, ``1.2 ** 2``, ... up to ``alpha`` (so the last step
+            is the largest power of 1.2 not above ``alpha``). ``VamanaIndex`` builds
+            with ``"diskann"`` by default: it matches diskannpy's recall, the paper's
+            sweep falls about 0.01 short on full lists (see ``VamanaIndex``).
     Returns:
-        ``(r,) int64`` kept ids, ``r <= R``, closest first.
+        ``(r,) int64`` kept ids, ``r <= R``, in the order they were kept (closest first
+        for ``"paper"``; each sweep's picks closest first for ``"diskann"``).
     """
     x = as_matrix(x, "x")
     if metric == "cosine":
@@ -167,6 +228,7 @@ def robust_prune(x, p: int, candidates, alpha: float, R: int, metric: str = "l2"
     p = check_int(p, "p", minimum=0, maximum=n - 1)
     alpha = check_number(alpha, "alpha", minimum=1.0)
     R = check_int(R, "R", minimum=1)
+    rule = check_choice(rule, "rule", RULES)
     cand = np.asarray(candidates)
     if cand.ndim != 1 or not (cand.size == 0 or np.issubdtype(cand.dtype, np.integer)):
         raise ValueError(f"candidates must be a 1-D array of integer ids, got shape "
@@ -176,7 +238,8 @@ def robust_prune(x, p: int, candidates, alpha: float, R: int, metric: str = "l2"
                          f"{cand.min()} to {cand.max()}")
     if cand.size == 0:
         return np.empty(0, dtype=np.int64)
-    return _prune(x, np.int32(p), cand.astype(np.int32), np.float32(alpha), R).astype(np.int64)
+    return _prune(x, np.int32(p), cand.astype(np.int32), np.float32(alpha), R,
+                  rule == "diskann").astype(np.int64)
 
 
 # -- search -------------------------------------------------------------------------------
@@ -267,8 +330,8 @@ def _search_many(x, queries, k, L, start, links, degree, visited, marks, D, I, h
 
 # -- building -------------------------------------------------------------------------------
 @njit(fastmath=True, nogil=True)
-def _refine_block(x, points, lo, hi, medoid, L, alpha, R, links, degree, new_links, new_degree,
-                  visited, marks):
+def _refine_block(x, points, lo, hi, medoid, L, alpha, R, steps, links, degree, new_links,
+                  new_degree, visited, marks):
     """For ``points[lo:hi]``: search for each, prune ``V ∪ N_out(p)`` into the buffer.
 
     Reads the graph only; row ``j`` of ``new_links`` belongs to ``points[j]``.
@@ -281,7 +344,7 @@ def _refine_block(x, points, lo, hi, medoid, L, alpha, R, links, degree, new_lin
         cand = np.empty(exp_i.shape[0] + deg, dtype=np.int32)
         cand[:exp_i.shape[0]] = exp_i
         cand[exp_i.shape[0]:] = links[p, :deg]
-        kept = _prune(x, p, cand, alpha, R)
+        kept = _prune(x, p, cand, alpha, R, steps)
         new_links[j, :kept.shape[0]] = kept
         new_degree[j] = kept.shape[0]
 
@@ -310,7 +373,7 @@ def _back_edge_keys(points, new_links, new_degree, n):
 
 
 @njit(fastmath=True, nogil=True)
-def _apply_back_edges(x, keys, lo, hi, n, alpha, R, links, degree):
+def _apply_back_edges(x, keys, lo, hi, n, alpha, R, steps, links, degree):
     """Add the back-edges of ``keys[lo:hi]`` (whole groups): each target ``t`` gets all
     its new sources at once; if its list then exceeds ``R``, it is robust-pruned."""
     g = lo
@@ -337,7 +400,7 @@ def _apply_back_edges(x, keys, lo, hi, n, alpha, R, links, degree):
             links[t, :m] = cand[:m]
             degree[t] = m
         else:
-            kept = _prune(x, t, cand[:m], alpha, R)
+            kept = _prune(x, t, cand[:m], alpha, R, steps)
             links[t, :kept.shape[0]] = kept
             degree[t] = kept.shape[0]
         g = end
@@ -400,6 +463,12 @@ class VamanaIndex(Index):
         metric: ``"l2"`` (squared distance, ascending) or ``"cosine"`` (similarity,
             descending; searched as squared L2 on normalised vectors).
         seed: int or ``np.random.Generator`` for the initial graph and the point order.
+        rule: how RobustPrune applies ``alpha`` (see ``robust_prune``): ``"diskann"``
+            (default), in steps as DiskANN's code does, or ``"paper"``, one sweep.
+            Measured on GloVe-50, n = 100,000, R = 32, L = 64, alpha = 1.2, where almost
+            every list is full (mean degree 30.8 of 32): recall@10 at search_L = 10 / 20
+            / 40 of 0.722 / 0.833 / 0.920 with "diskann", 0.707 / 0.821 / 0.903 with
+            "paper", and 0.718 / 0.833 / 0.916 for diskannpy.
         progress: show a progress bar over the build's batches.
 
     Attributes:
@@ -424,11 +493,12 @@ class VamanaIndex(Index):
     _format_version = 1
 
     def __init__(self, d: int, R: int = 32, L: int = 64, alpha: float = 1.2, metric: str = "l2",
-                 seed=0, *, progress: bool = False):
+                 seed=0, *, rule: str = "diskann", progress: bool = False):
         super().__init__(d, metric)
         self.R = check_int(R, "R", minimum=1)
         self.L = check_int(L, "L", minimum=1)
         self.alpha = check_number(alpha, "alpha", minimum=1.0)
+        self.rule = check_choice(rule, "rule", RULES)
         self._rng = as_generator(seed)
         self.progress = bool(progress)
         self._search_L = 100
@@ -484,7 +554,8 @@ class VamanaIndex(Index):
 
     def __repr__(self) -> str:
         return (f"VamanaIndex(d={self.d}, R={self.R}, L={self.L}, alpha={self.alpha}, "
-                f"metric={self.metric!r}, search_L={self.search_L}, ntotal={self.ntotal})")
+                f"metric={self.metric!r}, rule={self.rule!r}, search_L={self.search_L}, "
+                f"ntotal={self.ntotal})")
 
     # -- building -----------------------------------------------------------------------
     def _add(self, x: np.ndarray) -> None:
@@ -513,11 +584,12 @@ class VamanaIndex(Index):
         new_links = np.zeros((points.shape[0], R), dtype=np.int32)
         new_degree = np.zeros(points.shape[0], dtype=np.int32)
         medoid = np.int32(self._medoid)
+        steps = self.rule == "diskann"
 
         def refine(rows):
             visited, marks = _scratch(n)
-            _refine_block(x, points, rows[0], rows[1], medoid, self.L, alpha, R, links, degree,
-                          new_links, new_degree, visited, marks)
+            _refine_block(x, points, rows[0], rows[1], medoid, self.L, alpha, R, steps, links,
+                          degree, new_links, new_degree, visited, marks)
 
         parallel_map(refine, block_ranges(points.shape[0], _BUILD_BLOCK))
         _install(points, new_links, new_degree, links, degree)
@@ -526,7 +598,7 @@ class VamanaIndex(Index):
             return
         parts = _split_groups(keys // n, get_num_threads())
         parallel_map(lambda part: _apply_back_edges(x, keys, part[0], part[1], n, alpha, R,
-                                                    links, degree), parts)
+                                                    steps, links, degree), parts)
 
     # -- search -------------------------------------------------------------------------------
     def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -552,14 +624,15 @@ class VamanaIndex(Index):
     # -- persistence -----------------------------------------------------------------------------
     def _get_state(self):
         params = {"d": self.d, "R": self.R, "L": self.L, "alpha": self.alpha,
-                  "metric": self.metric, "search_L": self.search_L, "medoid": self._medoid,
+                  "metric": self.metric, "rule": self.rule, "search_L": self.search_L,
+                  "medoid": self._medoid,
                   "rng": rng_state(self._rng)}
         return params, {"vectors": self._x, "links": self._links, "degree": self._degree}
 
     @classmethod
     def _from_state(cls, params, arrays):
         index = cls(params["d"], params["R"], params["L"], params["alpha"], params["metric"],
-                    seed=rng_from_state(params["rng"]))
+                    seed=rng_from_state(params["rng"]), rule=params["rule"])
         index.search_L = params["search_L"]
         a = {key: np.ascontiguousarray(arrays[key]) for key in ("vectors", "links", "degree")}
         n = a["degree"].shape[0]

@@ -36,6 +36,14 @@ def test_robust_prune_by_hand():
     # R stops it; duplicates and p itself are ignored
     assert ek.robust_prune(HAND, 0, [4, 0, 1, 1, 2, 3], 2.0, 1).tolist() == [1]
     assert ek.robust_prune(HAND, 0, [], 1.0, 3).tolist() == []
+    # DiskANN's steps. Occlusion factors d(p, c) / d(x1, c) once x1 is kept: x4 4 / 1 = 4,
+    # x2 4.5 / 2.5 = 1.8, x3 9 / 10 = 0.9. Step 1 keeps x1 and x3 (factor <= 1); at
+    # alpha = 2 the steps 1.2, 1.44, 1.728 admit nothing (the next, 2.07, is above 2).
+    # At alpha = 4.3, step 1.2**4 = 2.07 admits x2 and step 1.2**8 = 4.30 admits x4
+    # (a newly kept vector updates only the candidates after it, so x2 leaves x4 at 4).
+    assert ek.robust_prune(HAND, 0, [1, 2, 3, 4], 2.0, 10, rule="diskann").tolist() == [1, 3]
+    assert ek.robust_prune(HAND, 0, [1, 2, 3, 4], 2.0, 1, rule="diskann").tolist() == [1]
+    assert ek.robust_prune(HAND, 0, [1, 2, 3, 4], 4.3, 10, rule="diskann").tolist() == [1, 3, 2, 4]
 
 
 def _reference_prune(x, p, cand, alpha, R):
@@ -51,23 +59,55 @@ def _reference_prune(x, p, cand, alpha, R):
     return kept
 
 
+def _reference_prune_steps(x, p, cand, alpha, R):
+    """DiskANN's occlude_list (alpha in steps of 1.2), written plainly, in float32."""
+    d = lambda a, b: np.float32(((x[a] - x[b]) ** 2).sum())
+    pool = sorted(set(int(c) for c in cand) - {p}, key=lambda c: (d(p, c), c))
+    factor = [np.float32(0)] * len(pool)
+    kept, cur = [], np.float32(1.0)
+    while cur <= np.float32(alpha) and len(kept) < R:
+        for i, c in enumerate(pool):
+            if len(kept) == R:
+                break
+            if factor[i] > cur:
+                continue
+            factor[i] = np.float32(np.inf)
+            kept.append(c)
+            for j in range(i + 1, len(pool)):
+                if factor[j] > np.float32(alpha):
+                    continue
+                djk = d(c, pool[j])
+                factor[j] = np.float32(np.inf) if djk == 0 else max(factor[j], d(p, pool[j]) / djk)
+        cur = np.float32(cur * np.float32(1.2))
+    return kept
+
+
 @pytest.mark.parametrize("alpha", [1.0, 1.25, 2.0])
 @pytest.mark.parametrize("R", [3, 8, 1000])
 def test_robust_prune_matches_reference_and_alpha_property(alpha, R):
     rng = np.random.default_rng(int(alpha * 100) + R)
     # small integer coordinates: exact squared distances in float32, and many ties
     x = rng.integers(-6, 7, size=(300, 4)).astype(np.float32)
+    d = lambda a, b: ((x[a] - x[b]) ** 2).sum(-1)
+    last_step = 1.2 ** int(np.floor(np.log(alpha) / np.log(1.2) + 1e-9))   # DiskANN's last step
     for p in range(0, 300, 30):
         cand = rng.choice(300, size=120, replace=True)
         kept = ek.robust_prune(x, p, cand, alpha, R)
         assert kept.tolist() == _reference_prune(x, p, cand, alpha, R)
         assert kept.size <= R and p not in kept and np.unique(kept).size == kept.size
+        stepped = ek.robust_prune(x, p, cand, alpha, R, rule="diskann")
+        assert stepped.tolist() == _reference_prune_steps(x, p, cand, alpha, R)
+        assert stepped.size <= R and p not in stepped and np.unique(stepped).size == stepped.size
         if R == 1000:  # no cap: every dropped candidate is covered by a kept one
-            d = lambda a, b: ((x[a] - x[b]) ** 2).sum(-1)
             for c in set(cand.tolist()) - set(kept.tolist()) - {p}:
                 assert (alpha * d(kept, c) <= d(p, c)).any()
             for i in range(kept.size):  # and no kept one is covered by an earlier one
                 assert not (alpha * d(kept[:i], kept[i]) <= d(p, kept[i])).any()
+            for c in set(cand.tolist()) - set(stepped.tolist()) - {p}:
+                assert (last_step * d(stepped, c) < d(p, c) * (1 + 1e-6)).any()
+            # the alpha = 1 choice comes first, whole
+            first = ek.robust_prune(x, p, cand, 1.0, R, rule="diskann")
+            assert stepped[:first.size].tolist() == first.tolist()
 
 
 def test_robust_prune_bad_inputs():
@@ -79,6 +119,8 @@ def test_robust_prune_bad_inputs():
         ek.robust_prune(HAND, 0, [1, 7], 1.2, 4)
     with pytest.raises(ValueError, match="p"):
         ek.robust_prune(HAND, 5, [1], 1.2, 4)
+    with pytest.raises(ValueError, match="rule"):
+        ek.robust_prune(HAND, 0, [1], 1.2, 4, rule="nsg")
 
 
 # -- the graph ----------------------------------------------------------------------------------
