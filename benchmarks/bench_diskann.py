@@ -26,7 +26,7 @@ diskannpy's the cost of a real SSD search: compare reads per query, not speed, h
 
 A full run writes the numbers and the sweep points (for a recall/speed plot) to
 ``benchmarks/reference_results/diskann.json``; ``--quick`` writes nothing. Full run:
-about 3 minutes on 2 cores.
+about 4 minutes on 2 cores (186 s measured, plus loading).
 """
 from __future__ import annotations
 

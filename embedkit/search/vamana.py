@@ -141,23 +141,25 @@ def _prune_sorted_steps(x, ids, dists, alpha, R):
     kept = np.empty(min(R, c), dtype=np.int32)
     n_kept = 0
     cur = np.float32(1.0)
-    inf = np.float32(np.inf)
+    # "kept, or covered by a duplicate": a finite stand-in for infinity (fast-math
+    # compiled code may assume no infinities), as DiskANN uses float's max
+    never = np.float32(3.0e38)
     while cur <= alpha and n_kept < kept.shape[0]:
         for i in range(c):
             if n_kept == kept.shape[0]:
                 break
-            if factor[i] > cur:
+            if factor[i] > cur:                        # covered at this step
                 continue
-            factor[i] = inf
+            factor[i] = never
             best = ids[i]
             kept[n_kept] = best
             n_kept += 1
-            for j in range(i + 1, c):
-                if factor[j] > alpha:
+            for j in range(i + 1, c):                  # how much best covers each later one
+                if factor[j] > alpha:                  # covered for good already
                     continue
                 djk = _sq_l2(x[best], x[ids[j]])
                 if djk == 0:
-                    factor[j] = inf
+                    factor[j] = never
                 else:
                     factor[j] = max(factor[j], dists[j] / djk)
         cur = cur * np.float32(1.2)
