@@ -167,6 +167,17 @@ def test_cosine_returns_similarities(small):
     np.testing.assert_allclose(D, np.take_along_axis(S, I, 1), atol=1e-5)
 
 
+def test_one_pass_build(small):
+    X, Q = small.database, small.queries
+    exact = np.argsort(((Q[:, None, :] - X[None]) ** 2).sum(-1), axis=1, kind="stable")[:, :10]
+    one = ek.VamanaIndex(small.d, R=16, L=32, alpha=1.2, passes=1)
+    one.add(X)
+    one.search_L = 32
+    assert one.degrees.max() <= 16 and ek.recall_at_k(one.search(Q, 10)[1], exact, 10) >= 0.95
+    with pytest.raises(ValueError, match="passes"):
+        ek.VamanaIndex(4, passes=3)
+
+
 def test_same_graph_on_any_thread_count(small):
     graphs = []
     for threads in (1, 2):
