@@ -5,14 +5,17 @@ interface (``train``/``add``/``search -> (D, I)``, ``save``/``load``): ``index_b
 interface, persistence, merging top-k lists), ``flat`` (exact search), ``kmeans`` and
 ``ivf`` (partition, then probe a few lists), the quantizers that shrink vectors
 (``scalar_quantization``, ``binary_quantization``, ``pq`` with ``opq`` and the
-``pq_index`` family), hashing and trees (``lsh``, ``rptree``), graphs (``hnsw``), and the
-filtered graph walks (``graph_filter``), the retrieval ``metrics`` that score them all (recall@k, MRR, nDCG), and ``factory``, which
-builds any of them from a faiss-style description (``"OPQ16,IVF256,PQ16"``), and
+``pq_index`` family), hashing and trees (``lsh``, ``rptree``), graphs (``hnsw``, and for
+lesson 17 ``graph_filter``, filtered walks in an HNSW graph, ``vamana``, DiskANN's flat
+graph, and ``diskann``, its SSD layout: vectors and links on disk, PQ codes in RAM), and
+the retrieval ``metrics`` that score them all (recall@k, MRR, nDCG), and ``factory``,
+which builds any of them from a faiss-style description (``"OPQ16,IVF256,PQ16"``), and
 ``tradeoffs``, which measures them on the recall / speed / memory frontier and chooses one.
 
 Depends only on the core.
 """
 from .binary_quantization import BinaryIndex, BinaryQuantizer, hamming_distances
+from .diskann import DiskANNIndex
 from .factory import index_factory
 from .flat import FlatIndex
 from .hnsw import HNSWIndex
@@ -27,3 +30,4 @@ from .pq_index import IVFPQIndex, PQIndex
 from .rptree import RPForestIndex
 from .scalar_quantization import ScalarQuantizer, SQIndex
 from .tradeoffs import pareto_frontier, qps_at_recall, recommend_index, saved_size, sweep
+from .vamana import VamanaIndex, robust_prune
