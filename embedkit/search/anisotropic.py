@@ -228,33 +228,24 @@ def _coordinate_descent(R, X, w, C, codes, init, max_sweeps):
 
 
 @njit(fastmath=True, nogil=True)
-def _normal_equations(R, X, w, codes, K, A, b):
-    """Accumulate ``A = sum_i B_i^T W_i B_i`` (upper block triangle) and ``b = sum_i B_i^T W_i R_i``.
+def _pair_block(xj, xl, cj, cl, w, acc):
+    """One block of the rank-one part of the normal equations: blocks ``j`` and ``l``.
 
-    Codebook number ``t`` of centroid ``k`` of block ``j`` is unknown number
-    ``(j K + k) ds + t``. ``B_i^T B_i`` is diagonal (a 1 for each of row ``i``'s ``d``
-    unknowns); the rank-one part ``w_i (B_i^T x_i)(B_i^T x_i)^T`` couples every pair of
-    blocks. One thread, rows in order: the sums do not depend on any thread count.
+    ``acc[a, s, b, t] += w_i x_ij[s] x_il[t]`` for every row ``i`` whose block ``j`` has
+    code ``a`` and block ``l`` code ``b``. ``xj, xl: (n, ds)`` the two blocks of every row
+    (contiguous, so the rows stream through the cache), ``cj, cl: (n,)`` their codes,
+    ``acc: (K, ds, K, ds)`` float64, small enough to stay in the L1 cache. Rows are
+    added in order: the sum does not depend on any thread count.
     """
-    n, d = X.shape
-    m = codes.shape[1]
-    ds = d // m
+    n, ds = xj.shape
     for i in range(n):
-        xr = 0.0
-        for t in range(d):
-            xr += X[i, t] * R[i, t]
+        a = cj[i]
+        b = cl[i]
         wi = w[i]
-        for j in range(m):
-            cj = (j * K + codes[i, j]) * ds
-            for a in range(ds):
-                p = cj + a
-                A[p, p] += 1.0
-                b[p] += R[i, j * ds + a] + wi * xr * X[i, j * ds + a]
-                xa = wi * X[i, j * ds + a]
-                for l in range(j, m):
-                    cl = (l * K + codes[i, l]) * ds
-                    for t in range(ds):
-                        A[p, cl + t] += xa * X[i, l * ds + t]
+        for s in range(ds):
+            v = wi * xj[i, s]
+            for t in range(ds):
+                acc[a, s, b, t] += v * xl[i, t]
 
 
 def _encode_rows(R, X, w, C, codes, init, sweeps) -> None:
@@ -267,13 +258,36 @@ def _encode_rows(R, X, w, C, codes, init, sweeps) -> None:
 
 
 def _solve_codebooks(R, X, w, codes, C_old) -> np.ndarray:
-    """The codebooks minimising the loss for fixed codes (the normal equations, jointly)."""
+    """The codebooks minimising the loss for fixed codes (the normal equations, jointly).
+
+    Unknown number ``(j K + k) ds + t`` is component ``t`` of centroid ``k`` of block
+    ``j``. ``A = sum_i B_i^T B_i + w_i (B_i^T x_i)(B_i^T x_i)^T``: the first part is
+    diagonal (how many rows use each centroid), the second couples every pair of blocks
+    ``(j, l)`` and is summed pair by pair (``_pair_block``): the pairs run in parallel,
+    each over the rows in order into its own small array, so the sums do not depend on
+    the thread count (adding each row's ``d x d`` outer product into the whole matrix
+    instead was single-threaded and slightly slower: 0.40 s against 0.36 s for the whole
+    update, 50,000 rows, ``d = 50``, one thread). ``b = sum_i B_i^T (R_i + w_i <x_i, R_i> x_i)``.
+    """
     m, K, ds = C_old.shape
+    n = X.shape[0]
     size = K * m * ds
+    Xb = np.ascontiguousarray(X.reshape(n, m, ds).transpose(1, 0, 2))      # (m, n, ds)
+    codes_t = np.ascontiguousarray(codes.T)
     A = np.zeros((size, size))
-    b = np.zeros(size)
-    _normal_equations(R, X, w, codes, K, A, b)
+
+    def pair(jl):
+        j, l = jl
+        acc = np.zeros((K, ds, K, ds))
+        _pair_block(Xb[j], Xb[l], codes_t[j], codes_t[l], w, acc)
+        A[j * K * ds:(j + 1) * K * ds, l * K * ds:(l + 1) * K * ds] = acc.reshape(K * ds, K * ds)
+
+    parallel_map(pair, [(j, l) for j in range(m) for l in range(j, m)])
     A = np.triu(A) + np.triu(A, 1).T            # only the upper block triangle was summed
+    unknown = (((np.arange(m) * K + codes) * ds)[:, :, None] + np.arange(ds)).ravel()
+    A[np.diag_indices(size)] += np.bincount(unknown, minlength=size)
+    xr = np.einsum("ij,ij->i", X, R)
+    b = np.bincount(unknown, weights=(R + (w * xr)[:, None] * X).ravel(), minlength=size)
     # A centroid no row uses has an all-zero row and column: keep it where it was.
     unused = np.flatnonzero(np.diag(A) == 0)
     A[unused, unused] = 1.0

@@ -75,16 +75,76 @@ def _scan_pairs(tables, base, lists, offsets, packed, D, I):
         for p in range(lists.shape[1]):
             lst = lists[i, p]
             s0 = base[i, p]
-            for r in range(offsets[lst], offsets[lst + 1]):
-                s = s0
+            lo, hi = offsets[lst], offsets[lst + 1]
+            r = lo
+            # Four codes at a time: four independent sums keep the adder busy (one sum
+            # alone waits for each addition to finish before starting the next).
+            while r + 4 <= hi:
+                a0 = a1 = a2 = a3 = s0
                 for j in range(P):
-                    s += t[j, packed[r, j]]
-                if s < D[i, k - 1]:
-                    pos = k - 1
-                    while pos > 0 and D[i, pos - 1] > s:
-                        D[i, pos], I[i, pos] = D[i, pos - 1], I[i, pos - 1]
-                        pos -= 1
-                    D[i, pos], I[i, pos] = s, r
+                    a0 += t[j, packed[r, j]]
+                    a1 += t[j, packed[r + 1, j]]
+                    a2 += t[j, packed[r + 2, j]]
+                    a3 += t[j, packed[r + 3, j]]
+                if min(min(a0, a1), min(a2, a3)) < D[i, k - 1]:     # rare after a while
+                    _insert(D, I, i, a0, r)
+                    _insert(D, I, i, a1, r + 1)
+                    _insert(D, I, i, a2, r + 2)
+                    _insert(D, I, i, a3, r + 3)
+                r += 4
+            while r < hi:
+                a0 = s0
+                for j in range(P):
+                    a0 += t[j, packed[r, j]]
+                _insert(D, I, i, a0, r)
+                r += 1
+
+
+@njit(fastmath=True, nogil=True)
+def _insert(D, I, i, s, r):
+    """Insert score ``s`` of row ``r`` into query ``i``'s sorted top-k if it beats the last."""
+    k = D.shape[1]
+    if s < D[i, k - 1]:
+        pos = k - 1
+        while pos > 0 and D[i, pos - 1] > s:
+            D[i, pos], I[i, pos] = D[i, pos - 1], I[i, pos - 1]
+            pos -= 1
+        D[i, pos], I[i, pos] = s, r
+
+
+@njit(fastmath=True, nogil=True)
+def _finish(q, D, rows, ids, vectors, exact, out_D, out_I):
+    """Each query's final top-k from its candidates, best score first, ties by lower id.
+
+    ``D, rows: (b, kk)``: the scan's candidates (smaller is better, ``-1`` = none);
+    ``ids`` maps storage rows to ids. With ``exact``, every candidate is re-scored by
+    its exact inner product with the query (ScaNN's reordering, ``vectors`` in id
+    order); otherwise its approximate score ``-D`` is kept. ``out_D, out_I: (b, k)``
+    arrive as ``-inf`` / ``-1``.
+    """
+    b, kk = rows.shape
+    k = out_D.shape[1]
+    d = q.shape[1]
+    for i in range(b):
+        for c in range(kk):
+            r = rows[i, c]
+            if r < 0:
+                continue
+            x = ids[r]
+            if exact:
+                s = np.float32(0.0)
+                for t in range(d):
+                    s += q[i, t] * vectors[x, t]
+            else:
+                s = -D[i, c]
+            last = out_I[i, k - 1]
+            if s > out_D[i, k - 1] or (s == out_D[i, k - 1] and (last < 0 or x < last)):
+                pos = k - 1
+                while pos > 0 and (out_D[i, pos - 1] < s or
+                                   (out_D[i, pos - 1] == s and out_I[i, pos - 1] > x)):
+                    out_D[i, pos], out_I[i, pos] = out_D[i, pos - 1], out_I[i, pos - 1]
+                    pos -= 1
+                out_D[i, pos], out_I[i, pos] = s, x
 
 
 def _pair_codes(codes: np.ndarray) -> np.ndarray:
@@ -263,18 +323,8 @@ class ScaNNIndex(InvertedListsMixin, Index):
             else:
                 _scan_lists(np.ascontiguousarray(tables), np.ascontiguousarray(-coarse), lists,
                             self._offsets, self._codes, no_extra, D[lo:hi], rows[lo:hi])
-            found = rows[lo:hi] >= 0
-            ids = np.where(found, self._ids[np.where(found, rows[lo:hi], 0)], -1)
-            if self.reorder:        # exact inner products of the candidates
-                x = self._vectors[np.maximum(ids, 0)]                   # (b, kk, d)
-                scores = np.matmul(x, q[lo:hi, :, None])[:, :, 0]
-            else:
-                scores = -D[lo:hi]
-            scores[~found] = -np.inf
-            # best score first, ties by id; missing candidates (-1) last
-            order = np.lexsort((np.where(found, ids, np.iinfo(np.int64).max), -scores), axis=1)[:, :k]
-            out_D[lo:hi, :order.shape[1]] = np.take_along_axis(scores, order, axis=1)
-            out_I[lo:hi, :order.shape[1]] = np.take_along_axis(ids, order, axis=1)
+            _finish(q[lo:hi], D[lo:hi], rows[lo:hi], self._ids, self._vectors, self.reorder > 0,
+                    out_D[lo:hi], out_I[lo:hi])
 
         parallel_map(search_block, block_ranges(q.shape[0], _QUERY_BLOCK))
         return out_D, out_I
