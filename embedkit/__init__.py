@@ -50,8 +50,9 @@ from .search import (OPQ, BinaryIndex, BinaryQuantizer, FlatIndex, HNSWIndex, IV
                      ScalarQuantizer, SQIndex, balanced_kmeans, hamming_distances, index_factory,
                      kmeans, kmeans_plusplus, mrr, ndcg_at_k, recall_at_k)
 
-# -- lesson 17, beyond HNSW: the Vamana graph and DiskANN's SSD layout ------------------
-from .search import DiskANNIndex, VamanaIndex, robust_prune
+# -- lesson 17, beyond HNSW: Vamana, DiskANN's SSD layout, ScaNN's anisotropic quantization
+from .search import (AnisotropicPQ, DiskANNIndex, ScaNNIndex, VamanaIndex, anisotropic_eta,
+                     anisotropic_loss, robust_prune)
 
 # -- lesson 18, choosing an index: measured trade-offs and the selection guide ---------
 from .search import pareto_frontier, qps_at_recall, recommend_index, saved_size, sweep
