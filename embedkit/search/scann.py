@@ -20,8 +20,10 @@ three stages, which this index reproduces with embedkit's parts:
    ``T[j, k] = <q_j, C_j[k]>`` shared by all leaves (asymmetric distance: the query is
    never quantized). The anisotropic loss is measured along the original ``x``, as in
    ScaNN. With 4-bit codes, two blocks share a byte and a 256-entry table, so a code
-   of ``m`` blocks costs ``m / 2`` look-ups (``_scan_pairs``; measured 2x faster (0.075 s against
-   0.151 s for 1,000 queries on 20,000 GloVe vectors, 16 of 150 leaves) than IVF-PQ's loop ``pq_index._scan_lists``, which other ``nbits`` use).
+   of ``m`` blocks costs ``m / 2`` look-ups (``_scan_pairs``: measured 2x faster than
+   IVF-PQ's loop ``pq_index._scan_lists``, which other ``nbits`` use, 0.075 s against
+   0.151 s for 1,000 queries, 16 of 150 leaves of 20,000 GloVe vectors, one thread;
+   scoring a leaf four pairs at a time gained 1.27x more).
 3. **Reorder** (``reorder(R)``): the best ``reorder`` candidates by the approximate score
    are re-scored with exact inner products against the stored float32 vectors, and the
    top ``k`` of those are returned (ties: lower id first). ``reorder=0`` returns the
@@ -56,60 +58,81 @@ _QUERY_BLOCK = 32
 
 
 @njit(fastmath=True, nogil=True)
-def _scan_pairs(tables, base, lists, offsets, packed, D, I):
-    """Scan the probed leaves of each query with *paired* tables; keep its ``k`` smallest.
+def _scan_pairs(tables, base, lists, offsets, packed_t, D, I):
+    """Scan the probed leaves of each query with *paired* tables; keep its ``kk`` smallest.
 
     With 4-bit codes, two neighbouring blocks fit in one byte ``16 a + b``, and one table
     of 256 sums ``T[j, a] + T[j + 1, b]`` replaces two look-ups by one (faiss and ScaNN
     pair 4-bit codes the same way). ``tables: (b, P, 256)`` such paired tables of ``b``
-    queries (smaller is better), ``base: (b, nprobe)`` the per-leaf term, ``packed:
-    (n, P)`` the paired codes grouped by leaf. ``D, I: (b, k)`` arrive as ``+inf`` / ``-1``
-    and receive each query's best scores and storage rows, best first; a query's leaves
-    are read in probe order and ties keep the first row met, so its result depends on
-    nothing else.
+    queries (smaller is better), ``base: (b, nprobe)`` the per-leaf term, ``packed_t:
+    (P, n)`` the paired codes, *block-major* (row ``j`` holds pair ``j`` of every stored
+    vector, grouped by leaf). A leaf is scored four pairs at a time into a small buffer:
+    the inner loop over the leaf's rows has independent iterations and reads contiguous
+    rows of codes, so the CPU overlaps many look-ups (measured 1.27x faster than summing
+    each vector's pairs in turn, four vectors at a time: 0.044 s against 0.056 s for
+    1,000 queries, 24 of 224 leaves of 50,000 GloVe vectors, one thread). ``D, I: (b, kk)`` arrive as
+    ``+inf`` / ``-1`` and receive each query's best ``kk`` scores and storage rows, as a
+    heap (``_insert``); a query's leaves are read in probe order and rows in order, so
+    its candidates depend on nothing else.
     """
     b, P = tables.shape[0], tables.shape[1]
-    k = D.shape[1]
+    longest = 0
+    for lst in range(offsets.shape[0] - 1):
+        longest = max(longest, offsets[lst + 1] - offsets[lst])
+    buf = np.empty(longest, dtype=np.float32)
     for i in range(b):
         t = tables[i]
         for p in range(lists.shape[1]):
             lst = lists[i, p]
-            s0 = base[i, p]
             lo, hi = offsets[lst], offsets[lst + 1]
-            r = lo
-            # Four codes at a time: four independent sums keep the adder busy (one sum
-            # alone waits for each addition to finish before starting the next).
-            while r + 4 <= hi:
-                a0 = a1 = a2 = a3 = s0
-                for j in range(P):
-                    a0 += t[j, packed[r, j]]
-                    a1 += t[j, packed[r + 1, j]]
-                    a2 += t[j, packed[r + 2, j]]
-                    a3 += t[j, packed[r + 3, j]]
-                if min(min(a0, a1), min(a2, a3)) < D[i, k - 1]:     # rare after a while
-                    _insert(D, I, i, a0, r)
-                    _insert(D, I, i, a1, r + 1)
-                    _insert(D, I, i, a2, r + 2)
-                    _insert(D, I, i, a3, r + 3)
-                r += 4
-            while r < hi:
-                a0 = s0
-                for j in range(P):
-                    a0 += t[j, packed[r, j]]
-                _insert(D, I, i, a0, r)
-                r += 1
+            n = hi - lo
+            s0 = base[i, p]
+            for r in range(n):
+                buf[r] = s0
+            j = 0
+            while j + 4 <= P:             # four pairs a pass: a quarter of the buffer traffic
+                ta, tb, tc, td = t[j], t[j + 1], t[j + 2], t[j + 3]
+                ca, cb = packed_t[j, lo:hi], packed_t[j + 1, lo:hi]
+                cc, cd = packed_t[j + 2, lo:hi], packed_t[j + 3, lo:hi]
+                for r in range(n):
+                    buf[r] += (ta[ca[r]] + tb[cb[r]]) + (tc[cc[r]] + td[cd[r]])
+                j += 4
+            while j < P:
+                tj = t[j]
+                codes = packed_t[j, lo:hi]
+                for r in range(n):
+                    buf[r] += tj[codes[r]]
+                j += 1
+            for r in range(n):
+                if buf[r] < D[i, 0]:
+                    _insert(D, I, i, buf[r], lo + r)
 
 
 @njit(fastmath=True, nogil=True)
 def _insert(D, I, i, s, r):
-    """Insert score ``s`` of row ``r`` into query ``i``'s sorted top-k if it beats the last."""
+    """Offer score ``s`` of row ``r`` to query ``i``'s candidates, a max-heap on ``D[i]``.
+
+    The root ``D[i, 0]`` is the worst of the ``kk`` kept; a better score replaces it and
+    sinks to its place: ``log kk`` steps instead of the ``kk / 2`` shifts of a sorted
+    list (measured: the sorted list's shifts took a third of the scan with
+    ``reorder=100``). ``_finish`` orders the survivors.
+    """
     k = D.shape[1]
-    if s < D[i, k - 1]:
-        pos = k - 1
-        while pos > 0 and D[i, pos - 1] > s:
-            D[i, pos], I[i, pos] = D[i, pos - 1], I[i, pos - 1]
-            pos -= 1
-        D[i, pos], I[i, pos] = s, r
+    if not s < D[i, 0]:
+        return
+    pos = 0
+    while True:
+        c = 2 * pos + 1
+        if c >= k:
+            break
+        if c + 1 < k and D[i, c + 1] > D[i, c]:
+            c += 1
+        if D[i, c] > s:
+            D[i, pos], I[i, pos] = D[i, c], I[i, c]
+            pos = c
+        else:
+            break
+    D[i, pos], I[i, pos] = s, r
 
 
 @njit(fastmath=True, nogil=True)
@@ -148,11 +171,12 @@ def _finish(q, D, rows, ids, vectors, exact, out_D, out_I):
 
 
 def _pair_codes(codes: np.ndarray) -> np.ndarray:
-    """``(n, m)`` 4-bit codes -> ``(n, ceil(m / 2))`` bytes ``16 c_2j + c_2j+1`` (odd m: 0 pad)."""
+    """``(n, m)`` 4-bit codes -> ``(ceil(m / 2), n)`` bytes ``16 c_2j + c_2j+1``, block-major
+    (odd ``m``: the last pair's second half is 0, and its table row adds 0)."""
     n, m = codes.shape
     padded = np.zeros((n, m + m % 2), dtype=np.uint8)
     padded[:, :m] = codes
-    return np.ascontiguousarray(padded[:, 0::2] * 16 + padded[:, 1::2])
+    return np.ascontiguousarray((padded[:, 0::2] * 16 + padded[:, 1::2]).T)
 
 
 def _pair_tables(tables: np.ndarray) -> np.ndarray:
@@ -333,7 +357,7 @@ class ScaNNIndex(InvertedListsMixin, Index):
         """The stored codes two blocks to a byte (4-bit codes only), made on first search."""
         if self.apq.nbits != 4:
             return None
-        if self._packed is None or self._packed.shape[0] != self.ntotal:
+        if self._packed is None or self._packed.shape[1] != self.ntotal:
             self._packed = _pair_codes(self._codes)
         return self._packed
 
