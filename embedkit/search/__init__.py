@@ -6,14 +6,14 @@ interface, persistence, merging top-k lists), ``flat`` (exact search), ``kmeans`
 ``ivf`` (partition, then probe a few lists), the quantizers that shrink vectors
 (``scalar_quantization``, ``binary_quantization``, ``pq`` with ``opq`` and the
 ``pq_index`` family, and ScaNN's score-aware ``anisotropic`` quantization with its
-``scann`` index, lesson 17), hashing and trees (``lsh``, ``rptree``), graphs (``hnsw``), and the
+index ``ScaNNIndex``, lesson 17), hashing and trees (``lsh``, ``rptree``), graphs (``hnsw``), and the
 retrieval ``metrics`` that score them all (recall@k, MRR, nDCG), and ``factory``, which
 builds any of them from a faiss-style description (``"OPQ16,IVF256,PQ16"``), and
 ``tradeoffs``, which measures them on the recall / speed / memory frontier and chooses one.
 
 Depends only on the core.
 """
-from .anisotropic import AnisotropicPQ, anisotropic_eta, anisotropic_loss
+from .anisotropic import AnisotropicPQ, ScaNNIndex, anisotropic_eta, anisotropic_loss
 from .binary_quantization import BinaryIndex, BinaryQuantizer, hamming_distances
 from .factory import index_factory
 from .flat import FlatIndex
@@ -27,6 +27,5 @@ from .opq import OPQ
 from .pq import ProductQuantizer
 from .pq_index import IVFPQIndex, PQIndex
 from .rptree import RPForestIndex
-from .scann import ScaNNIndex
 from .scalar_quantization import ScalarQuantizer, SQIndex
 from .tradeoffs import pareto_frontier, qps_at_recall, recommend_index, saved_size, sweep

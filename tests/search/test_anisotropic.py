@@ -1,4 +1,4 @@
-"""embedkit.search.anisotropic and .scann: ScaNN's score-aware quantization and index.
+"""embedkit.search.anisotropic: ScaNN's score-aware quantization and its index.
 
 Checked against direct numpy formulas (the loss, the least-squares codebook update, the
 coordinate-descent step), the integrals of the paper's Theorem 3.3 (eta), plain PQ
@@ -10,10 +10,10 @@ import pytest
 import embedkit as ek
 from embedkit._saved_files import save_npz
 from embedkit.datasets.ann import load_glove_angular
-from embedkit.search.anisotropic import (AnisotropicPQ, _coordinate_descent, _solve_codebooks,
-                                         anisotropic_eta, anisotropic_loss, residual_components)
+from embedkit.search.anisotropic import (AnisotropicPQ, ScaNNIndex, _coordinate_descent,
+                                         _solve_codebooks, anisotropic_eta, anisotropic_loss,
+                                         residual_components)
 from embedkit.search.index_base import FORMAT_NAME, SavedFileError
-from embedkit.search.scann import ScaNNIndex
 
 K = 10
 
