@@ -54,12 +54,16 @@ def _compile_namespace(namespace: dict) -> None:
     """Replace every stand-in of one module by its numba function (compiled lazily)."""
     numba = importlib.import_module("numba") if HAVE_NUMBA else None
     for name, value in list(namespace.items()):
-        if isinstance(value, _Lazy) and value.compiled is None:
+        if not isinstance(value, _Lazy):
+            continue
+        if value.compiled is None:
             if numba is None:
                 value.compiled = value.py_func
             else:
                 value.compiled = numba.njit(cache=True, **value.options)(value.py_func)
-                namespace[name] = value.compiled
+        if numba is not None:
+            # also a stand-in imported from another module and compiled there already
+            namespace[name] = value.compiled
 
 
 def njit(fn=None, **options):

@@ -105,7 +105,7 @@ import scipy.linalg
 
 from .._jit import njit
 from .._threads import block_ranges, parallel_map
-from .._validation import _to_array, as_generator, as_matrix, check_int, check_number
+from .._validation import as_generator, as_matrix, check_int, check_number
 from ..similarity import _BLOCK_ELEMENTS, _select_top_k
 from .index_base import Index, NotTrainedError, Persistable
 from .ivf import InvertedListsMixin
@@ -558,18 +558,8 @@ class AnisotropicPQ(Persistable):
             x_hat = x_hat + as_matrix(centers, "centers", d=self.d, allow_empty=True)
         return anisotropic_loss(x, x_hat, self.row_eta(x))
 
-    def check_codes(self, codes, name: str = "codes") -> np.ndarray:
-        """Validate integer ``(n, m)`` codes below ``2 ** nbits``; returns uint8."""
-        self._check_fitted()
-        arr = _to_array(codes, name, None)
-        if not np.issubdtype(arr.dtype, np.integer):
-            raise TypeError(f"{name} must hold integer codes (uint8, from encode), got dtype {arr.dtype}")
-        if arr.ndim != 2 or arr.shape[1] != self.m:
-            raise ValueError(f"{name} must have shape (n, m={self.m}), got shape {arr.shape}")
-        if arr.size and (arr.min() < 0 or arr.max() >= self.ksub):
-            raise ValueError(f"{name} must hold values in 0 .. 2**nbits - 1 = {self.ksub - 1}, "
-                             f"got values from {arr.min()} to {arr.max()}")
-        return np.ascontiguousarray(arr, dtype=np.uint8)
+    # The same checks as ProductQuantizer's: integer (n, m) codes below 2 ** nbits, as uint8.
+    check_codes = ProductQuantizer.check_codes
 
     # -- persistence -------------------------------------------------------------------------
     def _get_state(self):

@@ -93,14 +93,21 @@ def _split_groups(group: np.ndarray, parts: int) -> list[tuple[int, int]]:
 # Every loop is compiled with nogil=True: it releases Python's global interpreter lock,
 # so several threads can run searches (or the searches of a build batch) at once.
 @njit(fastmath=True, nogil=True)
+def _sq_l2(a, b):
+    """Squared L2 distance between two float32 vectors (Vamana and DiskANN use it too)."""
+    s = np.float32(0.0)
+    for i in range(a.shape[0]):
+        t = a[i] - b[i]
+        s += t * t
+    return s
+
+
+@njit(fastmath=True, nogil=True)
 def _distance(a, b, l2):
     """Squared L2 distance if ``l2``, else minus the inner product: smaller = closer."""
-    s = np.float32(0.0)
     if l2:
-        for i in range(a.shape[0]):
-            t = a[i] - b[i]
-            s += t * t
-        return s
+        return _sq_l2(a, b)
+    s = np.float32(0.0)
     for i in range(a.shape[0]):
         s += a[i] * b[i]
     return -s

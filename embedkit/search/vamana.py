@@ -63,7 +63,7 @@ from .._jit import njit
 from .._rng import rng_from_state, rng_state
 from .._threads import block_ranges, get_num_threads, parallel_map
 from .._validation import as_generator, as_matrix, check_choice, check_int, check_number
-from .hnsw import _split_groups
+from .hnsw import _fresh_mark, _split_groups, _sq_l2
 from .index_base import Index
 
 __all__ = ["VamanaIndex", "robust_prune"]
@@ -81,14 +81,6 @@ _MAX_CANDIDATES = 750
 
 
 # -- distances and pruning (compiled by numba) -------------------------------------------
-@njit(fastmath=True, nogil=True)
-def _sq_l2(a, b):
-    """Squared L2 distance between two float32 vectors."""
-    s = np.float32(0.0)
-    for i in range(a.shape[0]):
-        t = a[i] - b[i]
-        s += t * t
-    return s
 
 
 @njit(nogil=True)
@@ -247,14 +239,6 @@ def robust_prune(x, p: int, candidates, alpha: float, R: int, metric: str = "l2"
 
 
 # -- search -------------------------------------------------------------------------------
-@njit(nogil=True)
-def _fresh_mark(visited, marks):
-    """A new "visited" stamp (see ``hnsw._fresh_mark``): O(1) reset per search."""
-    marks[0] += 1
-    if marks[0] == np.iinfo(np.int32).max:
-        visited[:] = 0
-        marks[0] = 1
-    return marks[0]
 
 
 @njit(fastmath=True, nogil=True)
