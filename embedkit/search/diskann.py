@@ -50,6 +50,7 @@ from .._saved_files import SavedFileError, atomic_write, file_sha256, load_npz, 
 from .._threads import block_ranges, parallel_map
 from .._validation import as_matrix, check_int, check_number
 from .index_base import FORMAT_NAME, Index
+from .hnsw import _fresh_mark, _sq_l2
 from .pq import ProductQuantizer, _adc_table
 from .vamana import VamanaIndex
 
@@ -122,14 +123,6 @@ def _build_layout(x: np.ndarray, links: np.ndarray, degree: np.ndarray, medoid: 
 
 # -- the search (compiled by numba) ------------------------------------------------------------
 # (numba stand-ins are per module, see embedkit._jit: this one is vamana._sq_l2's twin)
-@njit(fastmath=True, nogil=True)
-def _sq_l2(a, b):
-    """Squared L2 distance between two float32 vectors."""
-    s = np.float32(0.0)
-    for i in range(a.shape[0]):
-        t = a[i] - b[i]
-        s += t * t
-    return s
 
 
 @njit(fastmath=True, nogil=True)
@@ -219,16 +212,6 @@ def _beam_search(words, ints, nps, spn, d, rw, codes, table, q, medoid, L, W, vi
                     size += 1
         rounds += 1
     return exp_ids[:n_exp], exp_dists[:n_exp], exp_round[:n_exp]
-
-
-@njit(nogil=True)
-def _fresh_mark(visited, marks):
-    """A new "visited" stamp (see ``hnsw._fresh_mark``): O(1) reset per search."""
-    marks[0] += 1
-    if marks[0] == np.iinfo(np.int32).max:
-        visited[:] = 0
-        marks[0] = 1
-    return marks[0]
 
 
 @njit(fastmath=True, nogil=True)
@@ -415,6 +398,27 @@ class DiskANNIndex(Index):
         graph = VamanaIndex(self.d, self.R, self.L, self.alpha, "l2", seed=self.seed,
                             progress=self.progress)
         graph.add(x)                   # cosine vectors arrive normalised: l2 orders them alike
+        self._lay_out(x, graph)
+
+    @classmethod
+    def from_vamana(cls, graph: VamanaIndex, pq_m: int | None = None, seed: int = 0) -> "DiskANNIndex":
+        """The DiskANN layout of an already built ``VamanaIndex``: its graph and vectors go
+        to the records, PQ codes are trained on its vectors (what ``add`` does after its
+        own Vamana build, so ``R``, ``L``, ``alpha`` and the metric are the graph's)."""
+        if not isinstance(graph, VamanaIndex):
+            raise TypeError(f"graph must be a VamanaIndex, got {type(graph).__name__}")
+        if graph.ntotal < 256:
+            raise ValueError(f"graph has {graph.ntotal} vectors; DiskANNIndex trains 8-bit PQ "
+                             "and needs at least 256")
+        index = cls(graph.d, graph.R, graph.L, graph.alpha, pq_m, graph.metric, seed)
+        index._lay_out(graph.vectors, graph)
+        index._ntotal = graph.ntotal
+        return index
+
+    def _lay_out(self, x: np.ndarray, graph: VamanaIndex) -> None:
+        """PQ codes of ``x`` in RAM, and the records of ``graph`` over ``x`` (normalised for
+        cosine) in sectors."""
+        n = x.shape[0]
         self._pq = ProductQuantizer(self.pq_m, 8, seed=self.seed).fit(x)
         self._codes = self._pq.encode(x)
         self._medoid = graph.medoid

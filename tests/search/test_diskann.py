@@ -187,6 +187,22 @@ def test_damaged_files_are_reported(written, tmp_path):
         ek.DiskANNIndex.open(tmp_path / "side")
 
 
+def test_from_vamana_lays_out_the_same_index(small, written):
+    """Laying out a Vamana graph built apart gives exactly the index ``add`` builds."""
+    index, _ = written
+    graph = ek.VamanaIndex(D_, R=R_, L=L_, alpha=1.2, seed=0)
+    graph.add(small.database)
+    laid = ek.DiskANNIndex.from_vamana(graph, pq_m=M_, seed=0)
+    assert laid.ntotal == index.ntotal and laid.medoid == index.medoid
+    laid.search_L, laid.beam_width = index.search_L, index.beam_width   # earlier tests turn them
+    D1, I1 = index.search(small.queries, 10)
+    D2, I2 = laid.search(small.queries, 10)
+    np.testing.assert_array_equal(I1, I2)
+    np.testing.assert_array_equal(D1, D2)
+    with pytest.raises(TypeError, match="VamanaIndex"):
+        ek.DiskANNIndex.from_vamana(ek.HNSWIndex(D_))
+
+
 def test_cosine(small):
     X, Q = small.database, small.queries[:30]
     index = ek.DiskANNIndex(D_, R=R_, L=L_, pq_m=M_, metric="cosine")
