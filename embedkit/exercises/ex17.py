@@ -11,8 +11,138 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import binom
 
+from ..search.anisotropic import anisotropic_eta, anisotropic_loss
 from ..search.hnsw import _repair_lists
+from ..search.vamana import robust_prune
 from .core import FunctionQuestion
+
+# -- Q1: RobustPrune -----------------------------------------------------------------------
+# p = 0 at the origin; three candidates on a ray, one off it (the lesson's hand case).
+RAY = np.array([[0, 0], [1, 0], [2, 0], [3.5, 0], [0, 1.5]], dtype=np.float32)
+# integer points: squared distances are exact, so "<=" against "<" is decided exactly
+GRID = np.array([[0, 0], [1, 0], [2, 0], [0, 2], [1, 1], [3, 3], [-2, 1], [4, 0], [0, -3],
+                 [2, 2]], dtype=np.float32)
+
+
+def _prune_ref(X, p, candidates, alpha, R):
+    return [int(v) for v in robust_prune(X, p, list(candidates), alpha, R, rule="paper")]
+
+
+q1 = FunctionQuestion(
+    qid="ex17.q1",
+    title="Q1 robust_prune(X, p, candidates, alpha, R)",
+    name="robust_prune",
+    reference=_prune_ref,
+    cases=[
+        ("robust_prune(RAY, 0, [1, 2, 3, 4], 1.0, 4)", (RAY, 0, [1, 2, 3, 4], 1.0, 4)),
+        ("robust_prune(RAY, 0, [1, 2, 3, 4], 2.0, 4) (a long edge survives)", (RAY, 0, [1, 2, 3, 4], 2.0, 4)),
+        ("robust_prune(GRID, 0, [1, 2], 4.0, 4) (alpha * d(c*, c) == d(p, c) drops c)", (GRID, 0, [1, 2], 4.0, 4)),
+        ("robust_prune(GRID, 0, [9, 8, 7, 6, 5, 4, 3, 2, 1], 1.0, 9) (candidates in any order)",
+         (GRID, 0, [9, 8, 7, 6, 5, 4, 3, 2, 1], 1.0, 9)),
+        ("robust_prune(GRID, 0, [1, ..., 9], 1.5, 9)", (GRID, 0, list(range(1, 10)), 1.5, 9)),
+        ("robust_prune(GRID, 0, [1, ..., 9], 3.0, 3) (at most R)", (GRID, 0, list(range(1, 10)), 3.0, 3)),
+        ("robust_prune(GRID, 4, [0, 1, 2, 3, 4, 5, 5], 1.2, 9) (p and a repeat among the candidates)",
+         (GRID, 4, [0, 1, 2, 3, 4, 5, 5], 1.2, 9)),
+    ],
+    atol=0, rtol=0,
+    prepare=lambda out: [int(v) for v in out] if isinstance(out, (list, tuple, np.ndarray)) else out,
+    hint_text=[
+        """
+        Squared Euclidean distances throughout. Drop p itself and repeated ids, then sort
+        the candidates by distance to X[p] (ties: the lower id). Repeat: take the closest
+        remaining candidate c*, keep it, and remove from the remaining ones every c that
+        c* covers. Stop when R are kept or nothing remains.
+        """,
+        """
+        c* covers c when alpha * d(c*, c) <= d(p, c): c is much closer to c* than to p, so
+        a walk that reaches c* finds c anyway. With alpha = 1 that is HNSW's heuristic;
+        larger alpha covers less and keeps longer edges. Return the kept ids in the order
+        they were kept.
+        """,
+    ],
+    solution_text="""
+        def robust_prune(X, p, candidates, alpha, R):
+            d2 = lambda a, b: float(((X[a] - X[b]) ** 2).sum())
+            rest = sorted({c for c in candidates if c != p}, key=lambda c: (d2(p, c), c))
+            kept = []
+            while rest and len(kept) < R:
+                best = rest.pop(0)
+                kept.append(best)
+                rest = [c for c in rest if alpha * d2(best, c) > d2(p, c)]   # not covered
+            return kept
+    """,
+)
+
+
+# -- Q2: the score-aware loss --------------------------------------------------------------
+_rng = np.random.default_rng(17)
+XS = _rng.standard_normal((6, 4))
+XS_HAT = XS + 0.3 * _rng.standard_normal((6, 4))
+ALONG = np.array([[2.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
+ALONG_HAT = np.array([[1.5, 0.0, 0.0], [0.5, 1.0, 1.0]])      # row 0: all parallel; row 1: all orthogonal
+
+q2 = FunctionQuestion(
+    qid="ex17.q2",
+    title="Q2 anisotropic_loss(x, x_hat, eta)",
+    name="anisotropic_loss",
+    reference=lambda x, x_hat, eta: anisotropic_loss(x, x_hat, eta),
+    cases=[
+        ("anisotropic_loss(ALONG, ALONG_HAT, 4.0) (one purely parallel, one purely orthogonal error)",
+         (ALONG, ALONG_HAT, 4.0)),
+        ("anisotropic_loss(XS, XS_HAT, 1.0) (eta = 1: the squared error)", (XS, XS_HAT, 1.0)),
+        ("anisotropic_loss(XS, XS_HAT, 4.1)", (XS, XS_HAT, 4.1)),
+        ("anisotropic_loss(XS, XS_HAT, 0.5)", (XS, XS_HAT, 0.5)),
+        ("anisotropic_loss(XS, XS, 3.0) (no error)", (XS, XS, 3.0)),
+    ],
+    atol=1e-9, rtol=1e-7,
+    hint_text=[
+        """
+        Per row: the residual r = x - x_hat, its part along x, r_par = (r . x / |x|^2) x, and
+        the rest, r_orth = r - r_par. The loss is eta |r_par|^2 + |r_orth|^2, one number per
+        row (an array of shape (n,)).
+        """,
+        """
+        With numpy, row-wise dot products are (r * x).sum(axis=1); keep the (n, 1) shape
+        when you multiply back: coef = ((r * x).sum(1) / (x * x).sum(1))[:, None].
+        """,
+    ],
+    solution_text="""
+        def anisotropic_loss(x, x_hat, eta):
+            r = x - x_hat
+            r_par = ((r * x).sum(axis=1) / (x * x).sum(axis=1))[:, None] * x
+            r_orth = r - r_par
+            return eta * (r_par ** 2).sum(axis=1) + (r_orth ** 2).sum(axis=1)
+    """,
+)
+
+
+# -- Q3: eta from the threshold T ----------------------------------------------------------
+q3 = FunctionQuestion(
+    qid="ex17.q3",
+    title="Q3 scann_eta(T, d): the weight of parallel error",
+    name="scann_eta",
+    reference=lambda T, d: anisotropic_eta(T, d),
+    cases=[
+        ("scann_eta(0.2, 100) (ScaNN's glove-100 setting)", (0.2, 100)),
+        ("scann_eta(0.2, 50)", (0.2, 50)),
+        ("scann_eta(0.5, 384)", (0.5, 384)),
+        ("scann_eta(0.1, 2)", (0.1, 2)),
+    ],
+    atol=1e-9, rtol=1e-9,
+    hint_text=[
+        """
+        For unit datapoints, ScaNN weights parallel error by eta = (d - 1) T^2 / (1 - T^2)
+        (Guo et al. 2020, Theorem 3.4, the form ScaNN's code computes). It grows with the
+        dimension: in high dimension a random query is almost orthogonal to x, so the few
+        queries that score x above T see mostly the parallel error.
+        """,
+        "(d - 1) * T ** 2 / (1 - T ** 2)",
+    ],
+    solution_text="""
+        def scann_eta(T, d):
+            return (d - 1) * T ** 2 / (1 - T ** 2)
+    """,
+)
 
 # -- Q4: ACORN's filtered neighbour list ---------------------------------------------------
 # A hand-made layer 0: node -> its neighbour list, in stored order.
@@ -218,4 +348,4 @@ q6 = FunctionQuestion(
 )
 
 
-QUESTIONS = [q4, q5, q6]   # q1-q3 follow with Vamana and ScaNN
+QUESTIONS = [q1, q2, q3, q4, q5, q6]
