@@ -247,7 +247,12 @@ def test_similarity_rejects_bad_vectors(bad_input, bad, which):
         with bad_input("core", "pairwise", "A"):
             ek.pairwise(bad, good)
     else:
-        arg = bad[0] if isinstance(bad, np.ndarray) and bad.ndim == 2 and len(bad) else bad
+        arg = bad
+        if isinstance(bad, np.ndarray) and bad.ndim == 2 and len(bad):
+            # one row of the bad matrix: the row that holds the NaN or infinity, if any (an
+            # all-finite first row would be a valid vector)
+            broken = np.flatnonzero(~np.isfinite(bad).all(axis=1)) if bad.dtype.kind == "f" else []
+            arg = bad[broken[0]] if len(broken) else bad[0]
         with bad_input("core", "cosine", "a"):
             ek.cosine(arg, np.ones(D, np.float32))
 

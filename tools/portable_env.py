@@ -51,7 +51,11 @@ LEVELS = {
     },
 }
 PORTABLE_ENV = LEVELS["baseline"]
-# What each level must show in probe() (tests/test_portable_env.py).
+# MKL obeys MKL_ENABLE_INSTRUCTIONS only on Intel CPUs; on others (AMD) it prints a generic
+# banner and picks its own code path, which no switch can force. The portable check then
+# still forces numpy, OpenBLAS, ATen, oneDNN, faiss and numba, and MKL shows this:
+MKL_NOT_INTEL = "its own path (not an Intel CPU)"
+# What each level must show in probe() (tests/test_portable_env.py), on an Intel CPU.
 EXPECTED = {
     "baseline": {"numpy dispatch": "baseline only", "OpenBLAS core": "Nehalem", "torch ATen": "DEFAULT",
                  "MKL (torch)": "SSE4.2", "faiss SIMD": "NONE", "numba target": "generic (xmm only)"},
@@ -62,6 +66,7 @@ EXPECTED = {
 # Prints, as JSON, which path each library takes in the current environment.
 _PROBE = r"""
 import json, os, subprocess, sys
+MKL_NOT_INTEL = "%s"
 import numpy as np, threadpoolctl, scipy.linalg, torch, faiss
 from numpy._core._multiarray_umath import __cpu_features__
 from numba import njit, config
@@ -79,6 +84,8 @@ mkl = subprocess.run([sys.executable, "-c", "import torch; torch.ones(64, 64) @ 
 banner = next((line for line in mkl.splitlines() if "architecture" in line), "")
 mkl_isa = next((isa for key, isa in (("AVX-512", "AVX-512"), ("AVX2", "AVX2"), ("SSE4.2", "SSE4.2"))
                 if key in banner), banner or "unknown")
+if "Intel(R) Architecture processors" in banner:   # MKL on a non-Intel CPU: its own choice
+    mkl_isa = MKL_NOT_INTEL
 print(json.dumps({
     "numpy dispatch": " ".join(k for k in ("X86_V3", "X86_V4", "AVX512_ICL", "AVX512_SPR")
                                if __cpu_features__.get(k)) or "baseline only",
@@ -91,6 +98,9 @@ print(json.dumps({
                                                   else " (xmm only)"),
 }))
 """
+
+
+_PROBE = _PROBE % MKL_NOT_INTEL
 
 
 def probe(env: dict[str, str] | None = None) -> dict[str, str]:
@@ -106,6 +116,22 @@ def report(level: str = "baseline") -> str:
     lines = [f"{'library':{width}s}  {'native':{col}s}  forced down to {level}"]
     lines += [f"{k:{width}s}  {native[k]:{col}s}  {forced[k]}" for k in native]
     return "\n".join(lines)
+
+
+def expected(level: str) -> dict[str, str]:
+    """What ``probe(LEVELS[level])`` must show on this CPU (MKL: see ``MKL_NOT_INTEL``)."""
+    want = dict(EXPECTED[level])
+    if not _cpu_is_intel():
+        want["MKL (torch)"] = MKL_NOT_INTEL
+    return want
+
+
+def _cpu_is_intel() -> bool:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return any(line.startswith("vendor_id") and "GenuineIntel" in line for line in f)
+    except OSError:
+        return True        # no /proc: assume the switch works (macOS on Intel, Windows)
 
 
 def _cpu_has_avx2() -> bool:
