@@ -23,6 +23,7 @@ the number of non-zeros, accumulated during the pass (``glove.c`` prints half of
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,33 +97,41 @@ def glove_loss_and_grads(W, C, bw, bc, rows, cols, counts, x_max: float = 100.0,
     return float(np.sum(fx * r * r)), dW, dC, dbw, dbc
 
 
-@njit
-def _adagrad_epoch(W, C, bw, bc, GW, GC, Gbw, Gbc, rows, cols, log_x, fx, order, lr):
-    """One pass over the cells in ``order``, one AdaGrad step per cell (as glove.c).
+@njit(nogil=True)   # no fastmath: the same sums in the same order on every CPU
+def _adagrad_epoch(Pw, Pc, rows, cols, log_x, fx, lr):
+    """One pass over the cells, in the order given, one AdaGrad step per cell (as glove.c).
+
+    ``Pw, Pc: (V, 2d + 2)`` hold, per row, ``[vector (d) | its AdaGrad sums (d) | bias |
+    bias sum]``: a cell touches one row of each, so one row holds everything it reads and
+    writes (two cache-line runs per cell instead of eight scattered ones; on 22 M cells at
+    d = 100 that is most of the run time, which waits on memory, not arithmetic). The cells
+    arrive already shuffled, so ``rows``, ``cols``, ... are read front to back.
 
     The step uses the gradient of ``J / 2`` (glove.c's convention, so ``lr`` means what
     its ``eta`` means). Returns the sum of ``f * residual**2`` met along the way.
+    ``nogil``: several threads run this on disjoint slices of one shuffled epoch and
+    update the shared parameters without locks (Hogwild, see :func:`fit_glove`).
     """
-    d = W.shape[1]
+    d = (Pw.shape[1] - 2) // 2
     total = 0.0
-    for k in order:
-        i, j = rows[k], cols[k]
-        r = bw[i] + bc[j] - log_x[k]
+    for k in range(len(rows)):
+        w, c = Pw[rows[k]], Pc[cols[k]]
+        r = w[2 * d] + c[2 * d] - log_x[k]
         for t in range(d):
-            r += W[i, t] * C[j, t]
+            r += w[t] * c[t]
         total += fx[k] * r * r
         g = fx[k] * r
         for t in range(d):
-            gw = g * C[j, t]          # both gradients from the values before this step
-            gc = g * W[i, t]
-            W[i, t] -= lr * gw / np.sqrt(GW[i, t])
-            C[j, t] -= lr * gc / np.sqrt(GC[j, t])
-            GW[i, t] += gw * gw
-            GC[j, t] += gc * gc
-        bw[i] -= lr * g / np.sqrt(Gbw[i])
-        bc[j] -= lr * g / np.sqrt(Gbc[j])
-        Gbw[i] += g * g
-        Gbc[j] += g * g
+            gw = g * c[t]             # both gradients from the values before this step
+            gc = g * w[t]
+            w[t] -= lr * gw / np.sqrt(w[d + t])
+            c[t] -= lr * gc / np.sqrt(c[d + t])
+            w[d + t] += gw * gw
+            c[d + t] += gc * gc
+        w[2 * d] -= lr * g / np.sqrt(w[2 * d + 1])
+        c[2 * d] -= lr * g / np.sqrt(c[2 * d + 1])
+        w[2 * d + 1] += g * g
+        c[2 * d + 1] += g * g
     return total
 
 
@@ -147,8 +156,9 @@ class GloVeParameters:
         return np.einsum("ij,ij->i", W[rows], C[cols]) + self.bw[rows] + self.bc[cols]
 
 
-def fit_glove(X, *, dim: int = 100, epochs: int = 25, x_max: float = 100.0, alpha: float = 0.75,
-              learning_rate: float = 0.05, seed=0, progress: bool = True) -> GloVeParameters:
+def fit_glove(X, *, dim: int = 100, epochs: int = 15, x_max: float = 10.0, alpha: float = 0.75,
+              learning_rate: float = 0.1, seed=0, workers: int = 1,
+              progress: bool = True, on_epoch=None) -> GloVeParameters:
     """Fit GloVe to a given co-occurrence matrix ``X: (V, V)`` with AdaGrad.
 
     Each epoch visits every non-zero cell once, in a fresh random order, and takes one
@@ -160,9 +170,21 @@ def fit_glove(X, *, dim: int = 100, epochs: int = 25, x_max: float = 100.0, alph
     The loop over cells is compiled by numba (``embedkit._jit``; a per-cell loop cannot
     be vectorised without changing the algorithm): about 0.1 s per million cells at d=50.
 
+    **Hogwild** (``workers > 1``, what ``glove.c`` does with its threads): the epoch's
+    shuffled order is cut into ``workers`` slices and each thread runs the loop over its
+    slice, updating the shared parameters without locks. Two threads rarely touch the same
+    row at the same moment (a cell writes 2 of ``2V`` rows), and a lost update is one noisy
+    step among millions, so the fit is as good as the serial one (Recht et al. 2011) and
+    ``workers`` times faster. The price: the result then depends on thread timing, so it
+    is reproducible only with ``workers=1``.
+
     Args:
         X: ``(V, V)`` co-occurrence counts (sparse or dense, non-negative).
-        dim, epochs, x_max, alpha, learning_rate, seed, progress: as :func:`train_glove`.
+        dim, epochs, x_max, alpha, learning_rate, seed, workers, progress: as
+            :func:`train_glove`.
+        on_epoch: optional ``on_epoch(epoch, W + C)``, called after each epoch (1-based)
+            with a ``(V, d)`` float32 copy of the current vectors (used to trace a score
+            against epochs in one run, as the GloVe sweep does).
     """
     from tqdm.auto import tqdm
 
@@ -183,34 +205,55 @@ def fit_glove(X, *, dim: int = 100, epochs: int = 25, x_max: float = 100.0, alph
     x_max = check_number(x_max, "x_max", minimum=0.0, strict_minimum=True)
     alpha = check_number(alpha, "alpha", minimum=0.0)
     learning_rate = check_number(learning_rate, "learning_rate", minimum=0.0, strict_minimum=True)
+    workers = check_int(workers, "workers", minimum=1)
     rng = as_generator(seed)
 
     V = X.shape[0]
-    rows, cols = X.row[keep].astype(np.int64), X.col[keep].astype(np.int64)
-    log_x = np.log(X.data[keep])
-    fx = glove_weight(X.data[keep], x_max, alpha)
+    rows, cols = X.row[keep].astype(np.int32), X.col[keep].astype(np.int32)
+    log_x = np.log(X.data[keep]).astype(np.float32)
+    fx = glove_weight(X.data[keep], x_max, alpha).astype(np.float32)
     init = lambda *shape: (rng.random(shape, dtype=np.float32) - 0.5) / dim
     W, C, bw, bc = init(V, dim), init(V, dim), init(V), init(V)
-    GW, GC, Gbw, Gbc = (np.ones_like(p) for p in (W, C, bw, bc))      # AdaGrad's sums
+    # Each row: [vector | AdaGrad sums, starting at 1 | bias | bias sum] (see _adagrad_epoch)
+    ones = np.ones((V, dim), np.float32)
+    Pw = np.hstack([W, ones, bw[:, None], ones[:, :1]])
+    Pc = np.hstack([C, ones, bc[:, None], ones[:, :1]])
     losses = []
     bar = tqdm(total=epochs, unit="epoch", disable=not progress, desc="GloVe")
+    lr = np.float32(learning_rate)
     for epoch in range(epochs):
         order = rng.permutation(len(rows))
-        total = _adagrad_epoch(W, C, bw, bc, GW, GC, Gbw, Gbc, rows, cols, log_x, fx,
-                               order, np.float32(learning_rate))
-        check_not_diverged([total, W, C], what="the GloVe loss or vectors", lr_name="learning_rate",
-                           lr=learning_rate, where=f" in epoch {epoch + 1}")
+        cells = rows[order], cols[order], log_x[order], fx[order]   # shuffled copies, read in order
+        if workers == 1:
+            total = _adagrad_epoch(Pw, Pc, *cells, lr)
+        else:                   # Hogwild: one slice of the shuffled epoch per thread
+            cuts = np.linspace(0, len(order), workers + 1).astype(np.int64)
+            parts = [[a[lo:hi] for a in cells] for lo, hi in zip(cuts[:-1], cuts[1:])]
+            with ThreadPoolExecutor(workers) as pool:
+                total = sum(pool.map(lambda part: _adagrad_epoch(Pw, Pc, *part, lr), parts))
+        check_not_diverged([total, Pw[:, :dim], Pc[:, :dim]], what="the GloVe loss or vectors",
+                           lr_name="learning_rate", lr=learning_rate, where=f" in epoch {epoch + 1}")
         losses.append(float(total) / len(rows))
+        if on_epoch is not None:
+            on_epoch(epoch + 1, Pw[:, :dim] + Pc[:, :dim])
         bar.update(1)
         bar.set_postfix(loss=f"{losses[-1]:.4f}", refresh=False)
     bar.close()
-    return GloVeParameters(W=W, C=C, bw=bw, bc=bc, losses=losses)
+    return GloVeParameters(W=Pw[:, :dim].copy(), C=Pc[:, :dim].copy(), bw=Pw[:, 2 * dim].copy(),
+                           bc=Pc[:, 2 * dim].copy(), losses=losses)
 
 
 def train_glove(sentences, *, dim: int = 100, window: int = 10, min_count: int = 5,
-                epochs: int = 25, x_max: float = 100.0, alpha: float = 0.75,
-                learning_rate: float = 0.05, seed=0, progress: bool = True) -> WordVectors:
+                epochs: int = 15, x_max: float = 10.0, alpha: float = 0.75,
+                learning_rate: float = 0.1, seed=0, workers: int = 1,
+                progress: bool = True) -> WordVectors:
     """Train GloVe on a corpus: vocabulary, ``1/distance``-weighted counts, AdaGrad fit.
+
+    The defaults are not glove.c's (``x_max=100``, ``learning_rate=0.05``, 25 epochs, tuned
+    on billions of tokens): ``benchmarks/bench_glove_sweep.py`` chose ``x_max=10``,
+    ``learning_rate=0.1`` and 15 epochs on the course corpus (8.5 M tokens), on a validation
+    half of the word-pair benchmarks (notebook 05 shows the sweep). On small corpora most
+    counts are far below 100, so glove.c's ``x_max`` gives almost every cell a tiny weight.
 
     Args:
         sentences: an embedkit ``Corpus`` or a (re-iterable) iterable of token lists.
@@ -221,6 +264,8 @@ def train_glove(sentences, *, dim: int = 100, window: int = 10, min_count: int =
         x_max, alpha: the weighting function ``f`` (:func:`glove_weight`).
         learning_rate: AdaGrad's initial step size.
         seed: int or ``numpy.random.Generator`` (initialisation and shuffling).
+        workers: threads; above 1 they update the vectors without locks (Hogwild, as
+            ``glove.c``): faster, but then not bit-reproducible (see :func:`fit_glove`).
         progress: show a tqdm progress bar (one tick per epoch).
 
     Returns:
@@ -242,7 +287,7 @@ def train_glove(sentences, *, dim: int = 100, window: int = 10, min_count: int =
         raise ValueError("sentences has no two in-vocabulary words in one window: nothing "
                          "to train on (more text, or a lower min_count?)")
     parts = fit_glove(X, dim=dim, epochs=epochs, x_max=x_max, alpha=alpha,
-                      learning_rate=learning_rate, seed=seed, progress=progress)
+                      learning_rate=learning_rate, seed=seed, workers=workers, progress=progress)
     wv = WordVectors(vocab.words, parts.W + parts.C, counts=vocab.counts)
     log = TrainingLog()
     log.progress = [(e + 1) / epochs for e in range(epochs)]

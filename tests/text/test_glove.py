@@ -163,6 +163,31 @@ def test_learned_scores_track_log_counts_on_a_corpus_slice():
     assert np.corrcoef(pred[frequent], np.log(X.data[frequent]))[0, 1] > 0.8
 
 
+def test_hogwild_threads_fit_as_well_as_one_thread():
+    """workers=2 splits each epoch's shuffled cells between two lock-free threads (Hogwild):
+    not bit-identical to the serial fit, but the same objective to within a few percent,
+    the same log-count fit, and every epoch's callback sees the vectors."""
+    from embedkit.datasets import load_corpus
+
+    corpus = load_corpus("small", progress=False).head(60_000)
+    vocab = Vocabulary.from_sentences(corpus, min_count=5)
+    X = cooccurrence_matrix(corpus, vocab, window=5, weighting="harmonic")
+    seen = []
+    one = fit_glove(X, dim=30, epochs=8, x_max=10.0, seed=0, progress=False)
+    two = fit_glove(X, dim=30, epochs=8, x_max=10.0, seed=0, workers=2, progress=False,
+                    on_epoch=lambda epoch, vectors: seen.append((epoch, vectors.shape)))
+    assert seen == [(e, (len(vocab), 30)) for e in range(1, 9)]
+    assert two.losses[-1] == pytest.approx(one.losses[-1], rel=0.05)
+    assert two.losses[-1] < 0.7 * two.losses[0]
+    Xc = X.tocoo()
+    frequent = Xc.data >= 5
+    for params in (one, two):
+        pred = params.predict_log_counts(Xc.row[frequent], Xc.col[frequent])
+        assert np.corrcoef(pred, np.log(Xc.data[frequent]))[0, 1] > 0.8
+    with pytest.raises(ValueError, match="workers"):
+        fit_glove(X, workers=0, progress=False)
+
+
 # -- bad input ----------------------------------------------------------------------------------
 def test_bad_inputs():
     with pytest.raises(TypeError, match="sentences"):
