@@ -18,7 +18,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 LAB_FLAGS := $(if $(NO_BROWSER),--no-browser,) $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOK_DIRS := notebooks solutions exercises
 
-.PHONY: setup lab test test-portable unit notebooks bench cheatsheet clean retrieval-cache
+.PHONY: setup lab test test-portable unit notebooks bench vectors cheatsheet clean retrieval-cache
 .PHONY: site flashcards browser-check
 
 setup: $(STAMP)
@@ -70,6 +70,11 @@ retrieval-cache: setup
 
 bench: setup
 	$(PY) -m benchmarks
+
+# The course's own word vectors on the full corpus (tools/make_vectors.py states every
+# setting), shipped in embedkit/datasets/data/course_vectors/; about 20 minutes on 2 cores.
+vectors: setup
+	$(PY) tools/make_vectors.py
 
 # Every lesson's Key takeaways (cells tagged `takeaway`) on one page: build/cheatsheet.html
 cheatsheet: setup

@@ -4,9 +4,10 @@
   (skip-gram, 100 dims, window 5, min_count 5, 5 negatives, n = 3..6, 2 M buckets,
   5 epochs, linear decay from 0.025) and 2 worker threads each.
 * ``train_glove``: gensim has no GloVe, so its reference is gensim ``Word2Vec`` skip-gram
-  with the same data, dimension and ``min_count`` (the usual baseline for GloVe); GloVe
-  itself uses its paper's settings (window 10 with 1/distance weights, x_max 100,
-  alpha 0.75, AdaGrad at 0.05; 25 epochs on the full corpus).
+  with the same data, dimension, ``min_count`` and worker threads (the usual baseline for
+  GloVe; issue #15's target: GloVe's time <= 2x skip-gram's). GloVe runs with
+  ``train_glove``'s defaults, which ``bench_glove_sweep`` chose on a validation split
+  (window, x_max, alpha, learning rate, epochs), and 2 Hogwild threads.
 
 Wall time counts everything from the token lists to finished vectors.
 
@@ -54,20 +55,21 @@ def run(quick: bool = False) -> list[Comparison]:
     case = f"subword skip-gram d=100 n=3..6 ({size} x {epochs} epochs, {WORKERS} workers)"
     ref = "gensim FastText"
     n_words = corpus.n_tokens * epochs
-    rows += [Comparison(case, "train s", ours_s, theirs_s, ref, higher_is_better=False),
+    rows += [Comparison(case, "train s", ours_s, theirs_s, ref, higher_is_better=False, target="<= 1.5x"),
              Comparison(case, "words/s", n_words / ours_s, n_words / theirs_s, ref)]
     rows += _scores(case, ref, ours, theirs)
 
     # -- GloVe vs gensim Word2Vec (no GloVe in gensim) -----------------------------------------
-    g_epochs = 5 if quick else 25
-    ours_s, glove = timed(lambda: train_glove(corpus, dim=100, window=10, min_count=5, epochs=g_epochs,
-                                              progress=False), repeat=1)
+    g_epochs = dict(epochs=5) if quick else {}         # full run: train_glove's own default
+    ours_s, glove = timed(lambda: train_glove(corpus, dim=100, min_count=5, workers=WORKERS,
+                                              progress=False, **g_epochs), repeat=1)
+    g_epochs = len(glove.training_log.loss)
     w_epochs = 1 if quick else 5
     theirs_s, w2v = timed(lambda: Word2Vec(sentences, vector_size=100, window=5, min_count=5, negative=5,
                                            epochs=w_epochs, sg=1, seed=0, workers=WORKERS), repeat=1)
-    case = (f"GloVe d=100 window 10 ({size} x {g_epochs} epochs) vs skip-gram "
+    case = (f"GloVe d=100 ({size} x {g_epochs} epochs, {WORKERS} Hogwild threads) vs skip-gram "
             f"({w_epochs} epochs, {WORKERS} workers)")
     ref = "gensim Word2Vec"
-    rows.append(Comparison(case, "train s", ours_s, theirs_s, ref, higher_is_better=False))
+    rows.append(Comparison(case, "train s", ours_s, theirs_s, ref, higher_is_better=False, target="<= 2x"))
     rows += _scores(case, ref, glove, WordVectors.from_gensim(w2v.wv))
     return rows

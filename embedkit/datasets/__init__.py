@@ -23,6 +23,9 @@ from .text import (
     load_word_pairs,
 )
 
+# -- the course's own full-corpus word vectors, shipped (notebooks 03-07) ---------------
+from .course_vectors import COURSE_VECTORS, course_vectors_report, load_course_vectors
+
 # -- vector sets for the search lessons (notebooks 11-16) -------------------------------
 from .vectors import SearchData, gaussian_mixture, make_search_data
 
