@@ -142,11 +142,14 @@ q3 = MultiPartQuestion(
 # -- Q4: one AdaGrad epoch, as glove.c (an algorithm) -------------------------------------
 def _epoch_ref(W, C, bw, bc, rows, cols, counts, x_max, alpha, lr):
     W, C, bw, bc = (np.array(p, dtype=np.float64) for p in (W, C, bw, bc))
-    G = [np.ones_like(p) for p in (W, C, bw, bc)]
+    d = W.shape[1]
+    # embedkit's loop packs each row as [vector | AdaGrad sums (start at 1) | bias | bias sum]
+    Pw = np.hstack([W, np.ones_like(W), bw[:, None], np.ones((len(bw), 1))])
+    Pc = np.hstack([C, np.ones_like(C), bc[:, None], np.ones((len(bc), 1))])
     counts = np.asarray(counts, dtype=np.float64)
-    _adagrad_epoch(W, C, bw, bc, *G, np.asarray(rows), np.asarray(cols), np.log(counts),
-                   glove_weight(counts, x_max, alpha), np.arange(len(counts)), lr)
-    return {"W": W, "C": C, "bw": bw, "bc": bc}
+    _adagrad_epoch(Pw, Pc, np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64),
+                   np.log(counts), glove_weight(counts, x_max, alpha), float(lr))
+    return {"W": Pw[:, :d], "C": Pc[:, :d], "bw": Pw[:, 2 * d], "bc": Pc[:, 2 * d]}
 
 
 _r4 = np.random.default_rng(55)
