@@ -40,6 +40,7 @@ from typing import Sequence
 import numpy as np
 
 from .._device import get_device
+from .._jit import njit
 from .._validation import as_generator, check_int, check_not_diverged, check_number
 from .word2vec import _encode, _run_sgns, _safe_batch_size, _Trainer
 from .word_vectors import WordVectors
@@ -255,26 +256,128 @@ class SubwordVectors(WordVectors):
         return (mean / norm if norm > 0 else mean), rows
 
 
+@njit(nogil=True)   # no fastmath: the same sums in the same order on every CPU
+def _compose_inputs(ctx, pad, row_start, rows, W, slot_of, uniq, inv, composed, U):
+    """CPU batch step, part 1: the composed input vector of every context slot.
+
+    ``ctx: (n,)`` word ids (``pad`` where a slot is empty); word ``w``'s rows are
+    ``rows[row_start[w]:row_start[w + 1]]`` (its own row, then its n-gram rows) and its
+    input vector is their mean. Each *distinct* word of the batch is composed once, into
+    ``composed[k]`` (frequent words fill many slots): ``slot_of: (V + 1,)`` is -1 except
+    for the words met so far, which map to their position ``k`` in ``uniq``. Writes
+    ``U[s]`` (zero for ``pad``) and ``inv[s]`` (``k``, or -1 for ``pad``); returns the
+    number of distinct words. :func:`_scatter_inputs` resets ``slot_of``.
+    """
+    d = W.shape[1]
+    n_uniq = 0
+    for s in range(len(ctx)):
+        w = ctx[s]
+        if w == pad:
+            inv[s] = -1
+            U[s, :] = 0.0
+            continue
+        k = slot_of[w]
+        if k < 0:                      # first time in this batch: compose it
+            k = n_uniq
+            n_uniq += 1
+            slot_of[w], uniq[k] = k, w
+            a, b = row_start[w], row_start[w + 1]
+            composed[k, :] = 0.0
+            for j in range(a, b):
+                r = rows[j]
+                for t in range(d):
+                    composed[k, t] += W[r, t]
+            scale = np.float32(1.0) / np.float32(b - a)
+            for t in range(d):
+                composed[k, t] *= scale
+        inv[s] = k
+        U[s, :] = composed[k, :]
+    return n_uniq
+
+
+@njit(nogil=True)
+def _scatter_inputs(inv, dU, n_uniq, uniq, row_start, rows, W, sums, slot_of):
+    """CPU batch step, part 2: add each distinct word's summed update to all its rows.
+
+    ``dU: (n, d)`` updates of the slots (``inv`` from :func:`_compose_inputs`). The update
+    of a word is added *in full* to its own row and to each n-gram row, as fastText and
+    gensim do. ``sums: (>= n_uniq, d)`` is scratch (the composed vectors are no longer
+    needed: the step has used them). Resets ``slot_of`` for the next batch.
+    """
+    d = W.shape[1]
+    sums[:n_uniq, :] = 0.0
+    for s in range(len(inv)):
+        k = inv[s]
+        if k >= 0:
+            for t in range(d):
+                sums[k, t] += dU[s, t]
+    for k in range(n_uniq):
+        w = uniq[k]
+        for j in range(row_start[w], row_start[w + 1]):
+            r = rows[j]
+            for t in range(d):
+                W[r, t] += sums[k, t]
+        slot_of[w] = -1
+
+
 class _SubwordTrainer(_Trainer):
     """word2vec's batch step with composed inputs: the input vector of word ``i`` is the
-    weighted sum ``sum_l SW[i, l] * W_in[SUB[i, l]]`` of its own row and n-gram rows."""
+    mean of its own row and its n-gram rows, ``rows[row_start[i]:row_start[i + 1]]``.
 
-    def __init__(self, W_in, W_out, sg, max_batch, max_ctx, n_out, SUB, SW, pad: int):
+    On a CPU the composition and the scatter of the updates are two compiled loops
+    (:func:`_compose_inputs`, :func:`_scatter_inputs`) that release the GIL, so worker
+    threads run them in parallel; elsewhere (CUDA) they are torch's ``embedding_bag`` and
+    ``index_add_`` over a padded ``(V + 1, L)`` table of row ids.
+    """
+
+    def __init__(self, W_in, W_out, sg, max_batch, max_ctx, n_out, row_start, rows, pad: int,
+                 compiled=None):
         super().__init__(W_in, W_out, sg, max_batch, max_ctx, n_out)
-        self.SUB, self.SW, self.pad = SUB, SW, pad
+        self.pad, self.row_start, self.rows = pad, row_start, rows
+        n, d = max_batch * max_ctx, W_in.shape[1]
+        # compiled=None: the numba loops on a CPU (the tests also run the torch path there)
+        self.on_cpu = W_in.device.type == "cpu" if compiled is None else bool(compiled)
+        if self.on_cpu:
+            self._W = W_in.numpy()                      # shares memory with the tensor
+            self._slot_of = np.full(pad + 1, -1, dtype=np.int64)
+            self._uniq = np.empty(n, dtype=np.int64)
+            self._inv = np.empty(n, dtype=np.int64)
+            self._sums = np.empty((n, d), dtype=np.float32)
+        else:
+            torch = self.torch
+            counts = np.diff(row_start)
+            L, zero_row = int(counts.max()), W_in.shape[0] - 1
+            # SUB[i]: word i's row ids padded with the zero row; SW[i]: 1 / (number of rows)
+            # where valid, else 0. Row ``pad`` (the empty context slot) has no rows.
+            SUB = np.full((pad + 1, L), zero_row, dtype=np.int64)
+            SW = np.zeros((pad + 1, L), dtype=np.float32)
+            word = np.repeat(np.arange(pad), counts)
+            col = np.arange(len(rows)) - np.repeat(row_start[:-1], counts)
+            SUB[word, col], SW[word, col] = rows, (1.0 / counts)[word]
+            self.SUB, self.SW = torch.from_numpy(SUB).to(W_in.device), torch.from_numpy(SW).to(W_in.device)
 
     def gather_inputs(self, ctx):
+        n = ctx.numel()
+        if self.on_cpu:
+            self._n_uniq = _compose_inputs(ctx.numpy().ravel(), self.pad, self.row_start, self.rows,
+                                           self._W, self._slot_of, self._uniq, self._inv,
+                                           self._sums, self.U[:n].numpy())
+            return self.U[:n]
         # Compose each distinct word of the batch once (frequent words fill many slots).
-        self._uniq, self._inv = self.torch.unique(ctx.view(-1), return_inverse=True)
+        self._uniq_t, self._inv_t = self.torch.unique(ctx.view(-1), return_inverse=True)
         composed = self.torch.nn.functional.embedding_bag(
-            self.SUB[self._uniq], self.W_in, mode="sum", per_sample_weights=self.SW[self._uniq])
-        return composed[self._inv]
+            self.SUB[self._uniq_t], self.W_in, mode="sum", per_sample_weights=self.SW[self._uniq_t])
+        return composed[self._inv_t]
 
     def scatter_inputs(self, ctx, dU):
-        torch, uniq = self.torch, self._uniq
+        if self.on_cpu:
+            _scatter_inputs(self._inv[:ctx.numel()], np.ascontiguousarray(dU.numpy()), self._n_uniq,
+                            self._uniq, self.row_start, self.rows, self._W, self._sums, self._slot_of)
+            return
+        torch, uniq = self.torch, self._uniq_t
         # Sum the updates of each distinct word, then add that sum *in full* to each of its
         # rows (fastText/gensim do the same); padding slots carry weight 0.
-        per_word = torch.zeros(len(uniq), dU.shape[1], device=dU.device).index_add_(0, self._inv, dU)
+        per_word = torch.zeros(len(uniq), dU.shape[1], device=dU.device).index_add_(0, self._inv_t, dU)
         word, col = (self.SW[uniq] > 0).nonzero(as_tuple=True)
         self.W_in.index_add_(0, self.SUB[uniq[word], col], per_word[word])
 
@@ -342,17 +445,15 @@ def train_subword(
     lengths = np.array([len(g) for g in grams], dtype=np.int64)
     used, compact = np.unique(ngram_buckets([g for gs in grams for g in gs], bucket),
                               return_inverse=True)
-    m, zero_row = len(used), V + len(used)
-    # SUB[i]: row ids of word i (its own row, then its n-gram rows), padded with the zero
-    # row; SW[i]: 1 / (number of rows) where valid, else 0. Row V is the context pad.
-    L = int(lengths.max()) + 1
-    SUB = np.full((V + 1, L), zero_row, dtype=np.int64)
-    SW = np.zeros((V + 1, L), dtype=np.float32)
-    SUB[:V, 0] = np.arange(V)
+    m = len(used)
+    # Word i's rows: its own row i, then its n-gram rows V + (compact bucket id), stored
+    # one word after another (``rows[row_start[i]:row_start[i + 1]]``).
+    row_start = np.concatenate([[0], np.cumsum(lengths + 1)]).astype(np.int64)
+    rows = np.empty(row_start[-1], dtype=np.int64)
+    rows[row_start[:-1]] = np.arange(V)
     word_of = np.repeat(np.arange(V), lengths)
     slot = np.arange(len(word_of)) - np.repeat(np.cumsum(lengths) - lengths, lengths) + 1
-    SUB[word_of, slot] = V + compact.ravel()
-    SW[:V] = (np.arange(L)[None, :] <= lengths[:, None]) / (lengths[:, None] + 1.0)
+    rows[row_start[word_of] + slot] = V + compact.ravel()
 
     # A frequent n-gram ("ing>", "<th") is updated by every word containing it: cap the
     # batch so that no row expects more than ~1/alpha summed updates per batch.
@@ -366,10 +467,9 @@ def train_subword(
     init = (rng.random((V + m, dim), dtype=np.float32) - 0.5) / dim
     W_in = torch.from_numpy(np.vstack([init, np.zeros((1, dim), np.float32)])).to(device)
     W_out = torch.zeros(V, dim, device=device)
-    SUB_t, SW_t = torch.from_numpy(SUB).to(device), torch.from_numpy(SW).to(device)
     log = _run_sgns(ids, offsets, sentence_of, keep_prob, noise,
                     lambda: _SubwordTrainer(W_in, W_out, bool(sg), batch_size, 2 * window, 1 + K,
-                                            SUB_t, SW_t, V),
+                                            row_start, rows, V),
                     V=V, window=window, K=K, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
                     batch_size=batch_size, workers=workers, rng=rng, device=device,
                     progress=progress, desc=f"subword {'skip-gram' if sg else 'CBOW'}")

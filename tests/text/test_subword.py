@@ -102,44 +102,51 @@ def test_most_similar_and_similarity_accept_oov_words():
 
 
 # -- tier 1: the training step against numpy ------------------------------------------------------
-def test_subword_step_equals_numpy_reference():
+@pytest.mark.parametrize("compiled", [True, False], ids=["numba loops", "torch embedding_bag"])
+def test_subword_step_equals_numpy_reference(compiled):
     """Skip-gram step with composed inputs: u = mean of the word's rows; each row gets the
-    full update sum_j g_j v_j (fastText's rule); output rows get g_j u."""
+    full update sum_j g_j v_j (fastText's rule); output rows get g_j u. Both ways of
+    composing (the CPU's compiled loops, the padded torch table used on CUDA) agree with it;
+    word 4 lists n-gram row 9 twice (a repeated n-gram or a hash collision counts twice)."""
     rng = np.random.default_rng(0)
-    V, m, d, L = 5, 6, 4, 3
+    V, m, d = 5, 6, 4
     zero = V + m
     W_in = np.vstack([rng.normal(size=(V + m, d)) * 0.5, np.zeros((1, d))]).astype(np.float32)
     W_out = (rng.normal(size=(V, d)) * 0.5).astype(np.float32)
-    sub = {0: [0, 5, 6], 1: [1, 6], 2: [2], 3: [3, 7, 8], 4: [4, 9, 10]}
-    SUB = np.full((V + 1, L), zero)
-    SW = np.zeros((V + 1, L), np.float32)
-    for w, rows in sub.items():
-        SUB[w, :len(rows)] = rows
-        SW[w, :len(rows)] = 1 / len(rows)
+    sub = {0: [0, 5, 6], 1: [1, 6], 2: [2], 3: [3, 7, 8], 4: [4, 9, 10, 9]}
+    row_start = np.cumsum([0] + [len(sub[w]) for w in range(V)])
+    rows = np.concatenate([sub[w] for w in range(V)])
     ctx = np.array([[1, 2, V, 3], [0, 1, 1, 4]])               # V is the padding id
     out = np.array([[0, 4, 2], [3, 2, 0]])
     weight = np.ones((2, 3), np.float32)
     t_in, t_out = torch.tensor(W_in), torch.tensor(W_out)
-    trainer = _SubwordTrainer(t_in, t_out, True, 2, 4, 3, torch.tensor(SUB), torch.tensor(SW), V)
-    trainer.step(torch.tensor(ctx), torch.tensor(out), torch.tensor(weight), 0.1, False)
+    trainer = _SubwordTrainer(t_in, t_out, True, 2, 4, 3, row_start, rows, V, compiled=compiled)
+    for _ in range(2):    # twice: the compiled loops must leave their scratch ready
+        trainer.step(torch.tensor(ctx), torch.tensor(out), torch.tensor(weight), 0.1, False)
+        W_in, W_out = expected_step(W_in, W_out, sub, ctx, out, V)
+        np.testing.assert_allclose(t_in.numpy(), W_in, atol=1e-5)
+        np.testing.assert_allclose(t_out.numpy(), W_out, atol=1e-5)
+    assert not t_in[zero].any()                                  # the padding row stays zero
 
+
+def expected_step(W_in, W_out, sub, ctx, out, V, lr=0.1):
+    """One skip-gram batch step with composed inputs, in float64 numpy (all reads first)."""
+    d = W_in.shape[1]
     sig = lambda x: 1 / (1 + np.exp(-x))
     d_in, d_out = np.zeros_like(W_in, dtype=np.float64), np.zeros_like(W_out, dtype=np.float64)
-    for b in range(2):
+    for b in range(len(ctx)):
         for c in ctx[b]:
             if c == V:
                 continue
             u = W_in[sub[c]].astype(np.float64).mean(0)
             grad_u = np.zeros(d)
             for j, o in enumerate(out[b]):
-                g = ((j == 0) - sig(u @ W_out[o])) * 0.1
+                g = ((j == 0) - sig(u @ W_out[o])) * lr
                 grad_u += g * W_out[o]
                 d_out[o] += g * u
             for r in sub[c]:
                 d_in[r] += grad_u
-    np.testing.assert_allclose(t_in.numpy(), W_in + d_in, atol=1e-6)
-    np.testing.assert_allclose(t_out.numpy(), W_out + d_out, atol=1e-6)
-    assert not t_in[zero].any()                                  # the padding row stays zero
+    return (W_in + d_in).astype(np.float32), (W_out + d_out).astype(np.float32)
 
 
 # -- tier 2 and 3: training ---------------------------------------------------------------------
