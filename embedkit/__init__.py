@@ -33,7 +33,7 @@ from .text import (EvaluationResult, SubwordVectors, TrainingLog, Vocabulary, Wo
                    char_ngrams, cooccurrence_matrix, gender_direction, hard_debias, ppmi, procrustes,
                    project, svd_embeddings, tokenize, train_glove, train_subword, train_word2vec,
                    weat_effect_size, weat_test)
-from .text import BPETokenizer, WordPieceTokenizer, lsa, term_document_matrix, tfidf
+from .text import BPETokenizer, WordPieceTokenizer, all_but_the_top, lsa, term_document_matrix, tfidf
 
 # -- part II, neural: contextual, sentence and categorical embeddings (notebooks 08-10) -
 from .neural import (EntityEmbeddingModel, MLMVocab, MultiHeadSelfAttention, SentenceEncoder,

@@ -4,7 +4,7 @@ From a string to word vectors and how to judge them: tokenising and a vocabulary
 (``tokenizer``, ``vocab``); counting words per document (``tfidf``: TF-IDF and LSA) and
 per window, and factorising the counts (``cooccurrence``: PPMI + SVD); predicting them
 (``word2vec``, with ``sgns_numpy`` as the readable numpy version); fitting their
-logarithm (``glove``); building words from character n-grams (``subword``); and the
+logarithm (``glove``, with ``postprocess``: all-but-the-top); building words from character n-grams (``subword``); and the
 gensim-like container every method returns (``word_vectors``: similarity, analogies,
 benchmarks). The subword tokenisers of modern language models: ``bpe`` (byte-level BPE,
 trained from scratch) and ``wordpiece`` (BERT's greedy encoding). Then what the vectors
@@ -18,6 +18,7 @@ from .bpe import BPETokenizer
 from .bias import gender_direction, hard_debias, project, weat_effect_size, weat_test
 from .cooccurrence import cooccurrence_matrix, ppmi, svd_embeddings
 from .glove import train_glove
+from .postprocess import all_but_the_top
 from .subword import SubwordVectors, char_ngrams, train_subword
 from .tfidf import lsa, term_document_matrix, tfidf
 from .tokenizer import tokenize

@@ -32,6 +32,7 @@ import scipy.sparse as sp
 from .._jit import njit
 from .._validation import as_generator, as_matrix, check_int, check_not_diverged, check_number
 from .cooccurrence import cooccurrence_matrix
+from .postprocess import all_but_the_top
 from .vocab import Vocabulary, _check_sentences, _is_corpus
 from .word2vec import TrainingLog
 from .word_vectors import WordVectors
@@ -97,7 +98,10 @@ def glove_loss_and_grads(W, C, bw, bc, rows, cols, counts, x_max: float = 100.0,
     return float(np.sum(fx * r * r)), dW, dC, dbw, dbc
 
 
-@njit(nogil=True)   # no fastmath: the same sums in the same order on every CPU
+# No fastmath: the same sums in the same order on every CPU. error_model="numpy": a float
+# division by zero gives inf (IEEE) instead of raising; without it numba guards every
+# division, which stops LLVM from vectorising the update loop (measured: 2x slower, same bits).
+@njit(nogil=True, error_model="numpy")
 def _adagrad_epoch(Pw, Pc, rows, cols, log_x, fx, lr):
     """One pass over the cells, in the order given, one AdaGrad step per cell (as glove.c).
 
@@ -168,17 +172,20 @@ def fit_glove(X, *, dim: int = 100, epochs: int = 15, x_max: float = 10.0, alpha
     receive many gradients, take ever smaller steps; rare words keep large ones.
 
     The loop over cells is compiled by numba (``embedkit._jit``; a per-cell loop cannot
-    be vectorised without changing the algorithm). It waits on memory more than it computes:
-    on the full course corpus (22 M non-zeros, d = 100) one epoch took 17 s on one thread.
+    be vectorised across cells without changing the algorithm; within a cell, LLVM
+    vectorises the d-long updates). It waits on memory about as much as it computes: on the
+    full course corpus (22 M non-zeros at window 10, d = 100) one epoch took 7.4 s on one
+    thread (17 s before the update loop was vectorised, 35 s before the rows were packed).
 
     **Hogwild** (``workers > 1``, what ``glove.c`` does with its threads): the epoch's
     shuffled order is cut into ``workers`` slices and each thread runs the loop over its
     slice, updating the shared parameters without locks. Two threads rarely touch the same
     row at the same moment (a cell writes 2 of ``2V`` rows), and a lost update is one noisy
     step among millions, so the fit is as good as the serial one (Recht et al. 2011). The
-    gain is below ``workers``x because the cores share memory bandwidth (measured: 17 s ->
-    12.9 s per epoch with 2 threads on a 2-core machine). The price: the result then depends on thread timing, so it
-    is reproducible only with ``workers=1``.
+    gain is below ``workers``x because the cores share memory bandwidth (measured on a 2-core
+    machine: 7.4 s -> 4.7 s per epoch at window 10, 8.7 s -> 6.3 s at window 15, 27 M
+    non-zeros). The price: the result then depends on thread timing, so it is reproducible
+    only with ``workers=1``.
 
     Args:
         X: ``(V, V)`` co-occurrence counts (sparse or dense, non-negative).
@@ -245,16 +252,18 @@ def fit_glove(X, *, dim: int = 100, epochs: int = 15, x_max: float = 10.0, alpha
                            bc=Pc[:, 2 * dim].copy(), losses=losses)
 
 
-def train_glove(sentences, *, dim: int = 100, window: int = 10, min_count: int = 5,
+def train_glove(sentences, *, dim: int = 100, window: int = 15, min_count: int = 5,
                 epochs: int = 15, x_max: float = 10.0, alpha: float = 0.75,
-                learning_rate: float = 0.1, seed=0, workers: int = 1,
-                progress: bool = True) -> WordVectors:
+                learning_rate: float = 0.1, remove_components: int | None = 2, seed=0,
+                workers: int = 1, progress: bool = True) -> WordVectors:
     """Train GloVe on a corpus: vocabulary, ``1/distance``-weighted counts, AdaGrad fit.
 
     The defaults are not glove.c's (``x_max=100``, ``learning_rate=0.05``, 25 epochs, tuned
-    on billions of tokens): ``benchmarks/bench_glove_sweep.py`` chose ``x_max=10``,
-    ``learning_rate=0.1`` and 15 epochs on the course corpus (8.5 M tokens), on a validation
-    half of the word-pair benchmarks (notebook 05 shows the sweep). On small corpora most
+    on billions of tokens): ``benchmarks/bench_glove_sweep.py`` chose them on the course
+    corpus (8.5 M tokens), on a validation half of the word-pair benchmarks (notebook 05
+    shows the sweep): ``x_max=10`` and ``learning_rate=0.1`` in rounds 1-2, then window 15
+    (glove.c's demo setting) and removing the top 2 principal directions of ``W + C``
+    (:func:`~embedkit.text.postprocess.all_but_the_top`) in round 3. On small corpora most
     counts are far below 100, so glove.c's ``x_max`` gives almost every cell a tiny weight.
 
     Args:
@@ -265,20 +274,31 @@ def train_glove(sentences, *, dim: int = 100, window: int = 10, min_count: int =
         epochs: passes over the non-zero cells.
         x_max, alpha: the weighting function ``f`` (:func:`glove_weight`).
         learning_rate: AdaGrad's initial step size.
+        remove_components: post-processing of the vectors ``W + C``: centre them and remove
+            this many top principal directions (all-but-the-top, Mu & Viswanath 2018: the
+            shared, frequency-driven directions that inflate every cosine); ``None`` keeps
+            ``W + C`` as they are (``.glove`` always holds the raw parameters). Use
+            ``None`` on toy corpora: with a few topics the top direction *is* the meaning.
         seed: int or ``numpy.random.Generator`` (initialisation and shuffling).
         workers: threads; above 1 they update the vectors without locks (Hogwild, as
             ``glove.c``): faster, but then not bit-reproducible (see :func:`fit_glove`).
         progress: show a tqdm progress bar (one tick per epoch).
 
     Returns:
-        :class:`WordVectors` holding ``W + C`` (words by descending frequency), with
+        :class:`WordVectors` holding ``W + C`` (post-processed unless
+        ``remove_components=None``; words by descending frequency), with
         ``.training_log`` (a :class:`~embedkit.text.word2vec.TrainingLog`: ``loss[e]`` is the
         mean weighted squared error per non-zero after epoch ``e``), ``.glove`` (the
         :class:`GloVeParameters`) and ``.cooccurrence`` (the ``(V, V)`` counts fitted).
     """
     start = time.perf_counter()
+    dim = check_int(dim, "dim", minimum=1)
     window = check_int(window, "window", minimum=1)
     min_count = check_int(min_count, "min_count", minimum=1)
+    if remove_components is not None:
+        remove_components = check_int(remove_components, "remove_components", minimum=0)
+        if remove_components >= dim:
+            raise ValueError(f"remove_components must be below dim={dim}, got {remove_components}")
     if not _is_corpus(sentences):
         _check_sentences(sentences)
         if iter(sentences) is sentences:
@@ -290,7 +310,10 @@ def train_glove(sentences, *, dim: int = 100, window: int = 10, min_count: int =
                          "to train on (more text, or a lower min_count?)")
     parts = fit_glove(X, dim=dim, epochs=epochs, x_max=x_max, alpha=alpha,
                       learning_rate=learning_rate, seed=seed, workers=workers, progress=progress)
-    wv = WordVectors(vocab.words, parts.W + parts.C, counts=vocab.counts)
+    vectors = parts.W + parts.C
+    if remove_components is not None:   # (a vocabulary of V <= D words keeps V - 1 directions)
+        vectors = all_but_the_top(vectors, min(remove_components, len(vectors) - 1))
+    wv = WordVectors(vocab.words, vectors, counts=vocab.counts)
     log = TrainingLog()
     log.progress = [(e + 1) / epochs for e in range(epochs)]
     log.loss = list(parts.losses)
