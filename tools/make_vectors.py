@@ -6,7 +6,8 @@ min_count 5, seed 0 and 2 worker threads:
     word2vec-sg     ek.train_word2vec, skip-gram, window 5, 5 negatives, sample 1e-3, 5 epochs
     word2vec-cbow   ek.train_word2vec, CBOW, same settings
     ppmi-svd        ek.cooccurrence_matrix (window 5) -> ek.ppmi(alpha=0.75) -> ek.svd_embeddings(power=0.5)
-    glove           ek.train_glove with its defaults (chosen by benchmarks/bench_glove_sweep.py)
+    glove           ek.train_glove with its defaults (chosen by benchmarks/bench_glove_sweep.py:
+                    window 15, x_max 10, alpha 0.75, learning rate 0.1, 15 epochs, all-but-the-top 2)
     subword         ek.train_subword, skip-gram, n = 3..6, 2 M buckets, 5 epochs
 
 and, as references on the same token lists, gensim ``Word2Vec`` (skip-gram and CBOW) and
@@ -29,6 +30,7 @@ the loaded files against.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import platform
 import sys
@@ -95,8 +97,10 @@ def main(argv=None) -> int:
         return ek.WordVectors(vocab.words, E, counts=vocab.counts)
     train("ppmi-svd", ppmi_svd, PPMI_SVD)
     glove = dict(dim=100, min_count=5, seed=0, **glove_epochs)
+    glove_defaults = {k: p.default for k, p in inspect.signature(ek.train_glove).parameters.items()
+                      if p.default is not inspect.Parameter.empty and k not in ("progress", "workers")}
     train("glove", lambda: ek.train_glove(corpus, workers=WORKERS, progress=False, **glove),
-          {**glove, "defaults of ek.train_glove": True})
+          {**glove_defaults, **glove})
     sub = {**SUBWORD, **epochs, "sg": True}
     train("subword", lambda: ek.train_subword(sentences, workers=WORKERS, progress=False, **sub), sub)
 
@@ -125,12 +129,23 @@ def main(argv=None) -> int:
         shipped[name] = path
     from embedkit.datasets.course_vectors import load_course_vectors
     capped = score_vectors({name: load_course_vectors(name, folder=out_dir) for name in models})
+    # What GloVe's post-processing (all-but-the-top, chosen on a validation split) does, and
+    # whether it helps skip-gram as much: every word, before and after.
+    from embedkit.text.postprocess import all_but_the_top
+    glove_raw = models["glove"].glove.W + models["glove"].glove.C
+    post = {"glove, raw W + C": ek.WordVectors(models["glove"].words, glove_raw)}
+    for D in (0, 1, 2, 3):
+        post[f"glove, all-but-the-top {D}"] = ek.WordVectors(models["glove"].words, all_but_the_top(glove_raw, D))
+    post["word2vec-sg, as trained"] = models["word2vec-sg"]
+    post["word2vec-sg, all-but-the-top 2"] = ek.WordVectors(models["word2vec-sg"].words,
+                                                            all_but_the_top(models["word2vec-sg"].vectors, 2))
+    post_processing = score_vectors(post)
     report = dict(
         corpus=dict(tokens=corpus.n_tokens, sentences=len(sentences)),
         machine=f"{platform.machine()}, {WORKERS} worker threads",
         shipped=dict(words=SHIPPED_WORDS, subword_words=SHIPPED_SUBWORD_WORDS, dtype="float16",
                      bytes={name: path.stat().st_size for name, path in shipped.items()}),
-        full=scores, shipped_scores=capped)
+        full=scores, shipped_scores=capped, post_processing=post_processing)
     text = json.dumps(report, indent=1)
     atomic_write(out_dir / "report.json", lambda fh: fh.write(text.encode("utf-8")))
     total = sum(report["shipped"]["bytes"].values())
