@@ -49,9 +49,12 @@ def test_full_scale_targets_of_issue_15():
     sg = full["word2vec-sg"]
     assert sg["wordsim353"] >= 0.65
     assert sg["analogies_common"] >= full["gensim Word2Vec skip-gram"]["analogies_common"] - 0.02
-    # Issue #15 asks GloVe for WS353 >= 0.60; the sweep's best settings reach 0.54 on the
-    # full corpus (notebook 05). This floor guards what was reached, not the target.
-    assert full["glove"]["wordsim353"] >= 0.52
+    # GloVe: WS353 >= 0.60 with the sweep's settings (all-but-the-top 2 included, notebook 05);
+    # the post-processing is what lifts it there, and it costs analogies (recorded, shown in 05)
+    assert full["glove"]["wordsim353"] >= 0.60
+    post = REPORT["post_processing"]
+    assert post["glove, all-but-the-top 2"]["wordsim353"] == pytest.approx(full["glove"]["wordsim353"])
+    assert post["glove, raw W + C"]["wordsim353"] < full["glove"]["wordsim353"]
     # the subword model matches gensim FastText's quality (the time target is a benchmark's)
     assert full["subword"]["wordsim353"] >= full["gensim FastText"]["wordsim353"] - 0.02
     assert full["subword"]["analogies_common"] >= full["gensim FastText"]["analogies_common"] - 0.02
